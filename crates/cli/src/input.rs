@@ -1,0 +1,55 @@
+//! Reading files from disk into the core, in chunks, the way the browser's worker does.
+
+use std::fs::File;
+use std::io::Read;
+use std::time::UNIX_EPOCH;
+use whodunnit_core::{Dataset, FileIngest, FileMeta, ParsedFile};
+
+/// Chunk size for reads; the same order as the browser's Blob slices.
+const CHUNK: usize = 4 << 20;
+
+/// Read one file. Errors are I/O errors only: content problems end up in diagnostics.
+pub fn read_file(path: &str) -> std::io::Result<ParsedFile> {
+    let mut f = File::open(path)?;
+    let md = f.metadata()?;
+    if md.is_dir() {
+        return Err(std::io::Error::other("is a directory"));
+    }
+    let meta = FileMeta {
+        name: path.to_string(),
+        size: Some(md.len()),
+        last_modified_ms: md
+            .modified()
+            .ok()
+            .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+            .map(|d| d.as_millis() as i64),
+    };
+    let mut ing = FileIngest::new(meta);
+    let mut buf = vec![0u8; CHUNK];
+    loop {
+        let n = f.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        ing.push(&buf[..n]);
+    }
+    Ok(ing.finish())
+}
+
+/// Read every path; report unreadable ones on stderr and count them.
+pub fn read_all(paths: &[String]) -> (Dataset, usize) {
+    let mut ds = Dataset::default();
+    let mut failed = 0;
+    for p in paths {
+        match read_file(p) {
+            Ok(f) => {
+                ds.add(f);
+            }
+            Err(e) => {
+                eprintln!("whodunnit: {p}: cannot read: {e}");
+                failed += 1;
+            }
+        }
+    }
+    (ds, failed)
+}

@@ -1,0 +1,64 @@
+//! `whodunnit`: the native command. Reads the same files as the browser app, through the same
+//! core, and prints the same numbers.
+
+mod input;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+use whodunnit_core::FileSummary;
+
+#[derive(Parser)]
+#[command(
+    name = "whodunnit",
+    version,
+    about = "Kubernetes incident forensics: audit logs, node logs, goroutine dumps"
+)]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Per-file summary: format, records, time range, diagnostics.
+    Analyze {
+        /// Files to read (any format, .gz too).
+        #[arg(required = true)]
+        files: Vec<String>,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.cmd {
+        Command::Analyze { files, json } => analyze(&files, json),
+    }
+}
+
+fn analyze(paths: &[String], json: bool) -> ExitCode {
+    let (ds, failed) = input::read_all(paths);
+    let summaries: Vec<FileSummary> = ds.summaries();
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&summaries).expect("summaries serialize")
+        );
+    } else {
+        for s in &summaries {
+            print!("{}", s.render_text());
+        }
+    }
+    exit_code(failed)
+}
+
+/// Non-zero when any file could not be read at all; the others are still analyzed.
+fn exit_code(failed: usize) -> ExitCode {
+    if failed > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}

@@ -1,0 +1,191 @@
+//! The compact, columnar store of timeline events.
+//!
+//! One row per event, a handful of integers each (~40 bytes), so ten million events fit in a
+//! browser tab. Raw text is never kept: `offset`/`len` locate the event's bytes in the
+//! (decompressed) file so a detail view can re-read them on demand.
+
+use crate::time::{Micros, NO_TIME};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+
+/// How bad an event is.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    Debug,
+    #[default]
+    Info,
+    Warning,
+    Error,
+    Critical,
+}
+
+impl Severity {
+    pub fn label(self) -> &'static str {
+        match self {
+            Severity::Debug => "debug",
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+            Severity::Critical => "critical",
+        }
+    }
+}
+
+/// Deduplicating string table: each distinct string is stored once and named by its index.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct Interner {
+    pub strings: Vec<String>,
+    #[serde(skip)]
+    index: HashMap<String, u32>,
+}
+
+impl Interner {
+    pub fn intern(&mut self, s: &str) -> u32 {
+        if self.index.len() != self.strings.len() {
+            self.rebuild();
+        }
+        if let Some(&i) = self.index.get(s) {
+            return i;
+        }
+        let i = self.strings.len() as u32;
+        self.strings.push(s.to_string());
+        self.index.insert(s.to_string(), i);
+        i
+    }
+
+    pub fn get(&self, i: u32) -> &str {
+        self.strings
+            .get(i as usize)
+            .map(String::as_str)
+            .unwrap_or("")
+    }
+
+    pub fn len(&self) -> usize {
+        self.strings.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.strings.is_empty()
+    }
+
+    /// After deserialization the lookup index is empty; rebuild it lazily.
+    fn rebuild(&mut self) {
+        self.index = self
+            .strings
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.clone(), i as u32))
+            .collect();
+    }
+}
+
+/// An event kind: a named class with a severity (e.g. `pleg_unhealthy`, error).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KindInfo {
+    pub name: String,
+    pub severity: Severity,
+}
+
+/// One event as producers hand it over.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NewEvent<'a> {
+    pub time: Micros,
+    /// Kind name, e.g. `pleg_unhealthy` or `audit.list`.
+    pub kind: &'a str,
+    pub severity: Severity,
+    /// Lane: where the event came from (node / component / user), e.g. `ip-10-0-9-16/kubelet`.
+    pub lane: &'a str,
+    /// Short label shown on hover (a message template, `LIST pods`, …). Interned: keep it low
+    /// in cardinality (no timestamps, IDs or pointers).
+    pub label: &'a str,
+    pub line: u64,
+    pub offset: u64,
+    pub len: u64,
+}
+
+/// Columnar event table; see the module docs.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct EventStore {
+    pub time: Vec<Micros>,
+    pub kind: Vec<u16>,
+    pub lane: Vec<u32>,
+    pub label: Vec<u32>,
+    pub line: Vec<u32>,
+    pub offset: Vec<u64>,
+    pub len: Vec<u32>,
+    pub kinds: Vec<KindInfo>,
+    pub lanes: Interner,
+    pub labels: Interner,
+    #[serde(skip)]
+    kind_index: HashMap<String, u16>,
+}
+
+impl EventStore {
+    pub fn len(&self) -> usize {
+        self.time.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.time.is_empty()
+    }
+
+    /// Id of a kind, registering it on first use. The first severity given for a name wins.
+    pub fn kind_id(&mut self, name: &str, severity: Severity) -> u16 {
+        if self.kind_index.len() != self.kinds.len() {
+            self.kind_index = self
+                .kinds
+                .iter()
+                .enumerate()
+                .map(|(i, k)| (k.name.clone(), i as u16))
+                .collect();
+        }
+        if let Some(&k) = self.kind_index.get(name) {
+            return k;
+        }
+        let k = self.kinds.len() as u16;
+        self.kinds.push(KindInfo {
+            name: name.to_string(),
+            severity,
+        });
+        self.kind_index.insert(name.to_string(), k);
+        k
+    }
+
+    pub fn push(&mut self, e: NewEvent<'_>) {
+        let kind = self.kind_id(e.kind, e.severity);
+        let lane = self.lanes.intern(e.lane);
+        let label = self.labels.intern(e.label);
+        self.time.push(e.time);
+        self.kind.push(kind);
+        self.lane.push(lane);
+        self.label.push(label);
+        self.line.push(e.line.min(u32::MAX as u64) as u32);
+        self.offset.push(e.offset);
+        self.len.push(e.len.min(u32::MAX as u64) as u32);
+    }
+
+    /// Earliest and latest known times.
+    pub fn time_range(&self) -> Option<(Micros, Micros)> {
+        let mut it = self.time.iter().copied().filter(|&t| t != NO_TIME);
+        let first = it.next()?;
+        Some(it.fold((first, first), |(lo, hi), t| (lo.min(t), hi.max(t))))
+    }
+
+    /// Shift every known time by `delta` (used when the year or zone of a log is resolved late).
+    pub fn shift(&mut self, delta: Micros) {
+        for t in self.time.iter_mut().filter(|t| **t != NO_TIME) {
+            *t += delta;
+        }
+    }
+
+    pub fn severity(&self, i: usize) -> Severity {
+        self.kinds[self.kind[i] as usize].severity
+    }
+
+    pub fn kind_name(&self, i: usize) -> &str {
+        &self.kinds[self.kind[i] as usize].name
+    }
+}

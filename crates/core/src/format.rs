@@ -1,0 +1,104 @@
+//! The formats whodunnit reads, content sniffing, and dispatch to each format's parser.
+//!
+//! Every format module offers the same shape:
+//! `sniff(&[&[u8]]) -> u32` (confidence 0–100 from the first lines), `Parser::new(&FileMeta)`,
+//! `Parser::line(&mut self, &[u8], LineAt, &mut ParseCx)` and
+//! `Parser::finish(self, &mut ParseCx) -> Data`.
+
+use crate::ingest::{FileMeta, ParseCx};
+use crate::lines::LineAt;
+use crate::{audit, goroutine, nodelog};
+use serde::{Deserialize, Serialize};
+
+/// A file's format, detected from its content (never from its name).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Format {
+    Unknown,
+    /// Go goroutine dump: panic tracebacks, SIGQUIT dumps, pprof `debug=1`/`debug=2`.
+    GoroutineDump,
+    /// Kubernetes audit log: `audit.k8s.io` Event JSON lines, EventList, cloud exports.
+    AuditLog,
+    /// Node and component logs: klog, journald, logrus, CRI, Docker, kernel.
+    NodeLog,
+}
+
+impl Format {
+    /// What we read, for the message shown when a file is not recognized.
+    pub const KNOWN: &'static [&'static str] = &[
+        "Kubernetes audit logs (audit.k8s.io Event JSON lines, EventList, GKE/EKS exports; .gz too)",
+        "Go goroutine dumps (panics, SIGQUIT dumps, pprof goroutine debug=1/2)",
+        "node and component logs (klog, journalctl text or -o json, containerd/logrus, CRI and Docker container logs, kernel ring buffer)",
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Format::Unknown => "unrecognized",
+            Format::GoroutineDump => "Go goroutine dump",
+            Format::AuditLog => "Kubernetes audit log",
+            Format::NodeLog => "node log",
+        }
+    }
+}
+
+/// The format-specific result of reading one file.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(tag = "format", rename_all = "snake_case")]
+pub enum FormatData {
+    #[default]
+    None,
+    Goroutines(goroutine::Data),
+    Audit(audit::Data),
+    NodeLog(nodelog::Data),
+}
+
+/// The parser chosen for a file.
+pub enum FormatParser {
+    Goroutines(goroutine::Parser),
+    Audit(audit::Parser),
+    NodeLog(nodelog::Parser),
+}
+
+impl FormatParser {
+    pub fn new(format: Format, meta: &FileMeta) -> Self {
+        match format {
+            Format::GoroutineDump => FormatParser::Goroutines(goroutine::Parser::new(meta)),
+            Format::AuditLog => FormatParser::Audit(audit::Parser::new(meta)),
+            Format::NodeLog | Format::Unknown => FormatParser::NodeLog(nodelog::Parser::new(meta)),
+        }
+    }
+
+    pub fn line(&mut self, line: &[u8], at: LineAt, cx: &mut ParseCx<'_>) {
+        match self {
+            FormatParser::Goroutines(p) => p.line(line, at, cx),
+            FormatParser::Audit(p) => p.line(line, at, cx),
+            FormatParser::NodeLog(p) => p.line(line, at, cx),
+        }
+    }
+
+    pub fn finish(self, cx: &mut ParseCx<'_>) -> FormatData {
+        match self {
+            FormatParser::Goroutines(p) => FormatData::Goroutines(p.finish(cx)),
+            FormatParser::Audit(p) => FormatData::Audit(p.finish(cx)),
+            FormatParser::NodeLog(p) => FormatData::NodeLog(p.finish(cx)),
+        }
+    }
+}
+
+/// Pick the format whose sniffer is most confident about the first lines; `None` when no
+/// sniffer reaches [`MIN_CONFIDENCE`].
+pub fn sniff(sample: &[&[u8]]) -> Option<Format> {
+    let scores = [
+        (Format::AuditLog, audit::sniff(sample)),
+        (Format::GoroutineDump, goroutine::sniff(sample)),
+        (Format::NodeLog, nodelog::sniff(sample)),
+    ];
+    scores
+        .into_iter()
+        .filter(|&(_, s)| s >= MIN_CONFIDENCE)
+        .max_by_key(|&(_, s)| s)
+        .map(|(f, _)| f)
+}
+
+/// Below this a sniffer's guess is not trusted.
+pub const MIN_CONFIDENCE: u32 = 20;

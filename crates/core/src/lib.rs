@@ -1,0 +1,28 @@
+//! whodunnit-core: parsers, data model and analyses for Kubernetes incident forensics.
+//!
+//! Pure Rust, no I/O, no web: the browser (in a Web Worker) and the CLI both feed it bytes.
+//! Invariants (see ARCHITECTURE.md): parsing never fails; every skipped line is counted and
+//! located; results do not depend on how the input was chunked.
+
+pub mod audit;
+pub mod dataset;
+pub mod decompress;
+pub mod diag;
+pub mod event;
+pub mod format;
+pub mod goroutine;
+pub mod ingest;
+pub mod lines;
+pub mod nodelog;
+pub mod summary;
+pub mod time;
+
+pub use dataset::Dataset;
+pub use diag::{DiagKind, Diagnostic, Diagnostics};
+pub use event::{EventStore, Severity};
+pub use format::{Format, FormatData};
+pub use ingest::{parse_bytes, FileIngest, FileMeta, ParsedFile, Progress};
+pub use summary::FileSummary;
+
+/// The version written into reports and shown in the UI.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -14,6 +14,7 @@ pub mod goroutine;
 pub mod ingest;
 pub mod lines;
 pub mod nodelog;
+pub mod query;
 pub mod summary;
 pub mod time;
 

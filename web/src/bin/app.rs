@@ -1,1 +1,4 @@
-fn main() {}
+//! Entry point of the UI binary (see `whodunnit_web::app`).
+fn main() {
+    whodunnit_web::app::run();
+}

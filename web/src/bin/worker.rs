@@ -1,1 +1,4 @@
-fn main() {}
+//! Entry point of the Web Worker binary (see `whodunnit_web::worker`).
+fn main() {
+    whodunnit_web::worker::run();
+}

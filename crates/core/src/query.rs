@@ -1,0 +1,21 @@
+//! The queries views run over a [`Dataset`], as one serializable enum, so the browser worker
+//! and the CLI answer them through the same function with the same numbers.
+
+use crate::dataset::Dataset;
+use serde::{Deserialize, Serialize};
+
+/// A question a view asks; answered by [`answer`] as JSON.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(tag = "q", rename_all = "snake_case")]
+pub enum Query {
+    /// Per-file summaries.
+    Summaries,
+}
+
+/// Answer a query. Never fails: a query about data that was not loaded answers with empty results.
+pub fn answer(ds: &Dataset, q: &Query) -> serde_json::Value {
+    let v = match q {
+        Query::Summaries => serde_json::to_value(ds.summaries()),
+    };
+    v.unwrap_or_else(|e| serde_json::json!({ "error": e.to_string() }))
+}

@@ -1,0 +1,371 @@
+//! The app shell: top bar with tabs, file sidebar, the active view, drag-and-drop anywhere.
+
+use crate::bridge::{Bridge, BridgeCtx};
+use crate::protocol::FromWorker;
+use crate::views;
+use gloo::events::EventListener;
+use std::rc::Rc;
+use wasm_bindgen::JsCast;
+use web_sys::{DragEvent, File, HtmlInputElement, KeyboardEvent};
+use whodunnit_core::{FileSummary, Progress};
+use yew::prelude::*;
+
+/// Entry point of the `app` binary.
+pub fn run() {
+    yew::Renderer::<App>::new().render();
+}
+
+/// The views, in tab order; digits 1–5 select them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tab {
+    Files,
+    Timeline,
+    Cost,
+    Goroutines,
+    Findings,
+}
+
+impl Tab {
+    pub const ALL: [Tab; 5] = [Tab::Files, Tab::Timeline, Tab::Cost, Tab::Goroutines, Tab::Findings];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Tab::Files => "Files",
+            Tab::Timeline => "Timeline",
+            Tab::Cost => "API cost",
+            Tab::Goroutines => "Goroutines",
+            Tab::Findings => "Findings",
+        }
+    }
+}
+
+/// Where a dropped file stands.
+#[derive(Clone, Debug, PartialEq)]
+pub enum FileStatus {
+    Queued,
+    Reading { total: u64, progress: Progress },
+    Done { summary: Box<FileSummary>, millis: f64 },
+    Cancelled,
+    Failed(String),
+}
+
+/// One dropped file as the sidebar shows it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FileEntry {
+    pub id: u32,
+    pub name: String,
+    pub size: u64,
+    pub status: FileStatus,
+}
+
+/// Everything the shell tracks; views get what they need as props.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AppState {
+    pub files: Vec<FileEntry>,
+    /// Bumped whenever the dataset in the worker changes, so views re-query.
+    pub generation: u32,
+    pub tab: Tab,
+    pub light: bool,
+    pub worker_error: Option<String>,
+}
+
+impl Default for AppState {
+    fn default() -> Self {
+        let light = web_sys::window()
+            .and_then(|w| w.local_storage().ok().flatten())
+            .and_then(|s| s.get_item("whodunnit.theme").ok().flatten())
+            .is_some_and(|t| t == "light");
+        AppState { files: Vec::new(), generation: 0, tab: Tab::Files, light, worker_error: None }
+    }
+}
+
+pub enum Action {
+    Added(Vec<FileEntry>),
+    Worker(FromWorker),
+    Removed(u32),
+    Tab(Tab),
+    ToggleTheme,
+    WorkerError(String),
+}
+
+impl Reducible for AppState {
+    type Action = Action;
+
+    fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
+        let mut s = (*self).clone();
+        let set = |s: &mut AppState, id: u32, st: FileStatus| {
+            if let Some(f) = s.files.iter_mut().find(|f| f.id == id) {
+                f.status = st;
+            }
+        };
+        match action {
+            Action::Added(entries) => s.files.extend(entries),
+            Action::Removed(id) => {
+                s.files.retain(|f| f.id != id);
+                s.generation += 1;
+            }
+            Action::Tab(t) => s.tab = t,
+            Action::ToggleTheme => {
+                s.light = !s.light;
+                if let Some(st) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
+                    let _ = st.set_item("whodunnit.theme", if s.light { "light" } else { "dark" });
+                }
+            }
+            Action::WorkerError(e) => s.worker_error = Some(e),
+            Action::Worker(msg) => match msg {
+                FromWorker::Progress { id, total, progress } => set(&mut s, id, FileStatus::Reading { total, progress }),
+                FromWorker::Done { id, summary, millis } => {
+                    set(&mut s, id, FileStatus::Done { summary, millis });
+                    s.generation += 1;
+                }
+                FromWorker::Cancelled { id } => set(&mut s, id, FileStatus::Cancelled),
+                FromWorker::Failed { id, error } => set(&mut s, id, FileStatus::Failed(error)),
+                FromWorker::Ready | FromWorker::Answer { .. } | FromWorker::RawText { .. } => return self,
+            },
+        }
+        Rc::new(s)
+    }
+}
+
+/// Files handed over by drop, picker, paste or the sample loader.
+pub type AddFiles = Callback<Vec<File>>;
+
+#[function_component(App)]
+pub fn app() -> Html {
+    let state = use_reducer(AppState::default);
+    let next_id = use_mut_ref(|| 1u32);
+    let dragging = use_state(|| false);
+
+    let bridge = {
+        let dispatch = state.dispatcher();
+        use_memo((), move |_| {
+            let d2 = dispatch.clone();
+            match Bridge::start(Callback::from(move |m| d2.dispatch(Action::Worker(m)))) {
+                Ok(b) => Some(b),
+                Err(e) => {
+                    dispatch.dispatch(Action::WorkerError(e));
+                    None
+                }
+            }
+        })
+    };
+
+    let add_files: AddFiles = {
+        let bridge = bridge.clone();
+        let dispatch = state.dispatcher();
+        let next_id = next_id.clone();
+        Callback::from(move |files: Vec<File>| {
+            let Some(b) = bridge.as_ref() else { return };
+            let mut entries = Vec::new();
+            for f in files {
+                let id = {
+                    let mut n = next_id.borrow_mut();
+                    *n += 1;
+                    *n
+                };
+                b.load(id, &f);
+                entries.push(FileEntry { id, name: f.name(), size: f.size() as u64, status: FileStatus::Queued });
+            }
+            dispatch.dispatch(Action::Added(entries));
+        })
+    };
+
+    // Keyboard: 1–5 switch tabs, `o` opens the file picker, `t` toggles the theme.
+    {
+        let dispatch = state.dispatcher();
+        use_effect_with((), move |_| {
+            let doc = gloo::utils::document();
+            let listener = EventListener::new(&doc, "keydown", move |e| {
+                let Some(e) = e.dyn_ref::<KeyboardEvent>() else { return };
+                if e.ctrl_key() || e.meta_key() || e.alt_key() || typing_in_input(e) {
+                    return;
+                }
+                let key = e.key();
+                if let Some(t) = key.parse::<usize>().ok().and_then(|n| n.checked_sub(1)).and_then(|i| Tab::ALL.get(i)) {
+                    dispatch.dispatch(Action::Tab(*t));
+                } else if key == "t" {
+                    dispatch.dispatch(Action::ToggleTheme);
+                } else if key == "o" {
+                    if let Some(input) = gloo::utils::document().get_element_by_id("file-input") {
+                        if let Ok(input) = input.dyn_into::<HtmlInputElement>() {
+                            input.click();
+                        }
+                    }
+                }
+            });
+            move || drop(listener)
+        });
+    }
+
+    // Paste: files from the clipboard, or text (a goroutine dump copied from a terminal).
+    {
+        let add = add_files.clone();
+        use_effect_with((), move |_| {
+            let doc = gloo::utils::document();
+            let listener = EventListener::new(&doc, "paste", move |e| {
+                let Some(e) = e.dyn_ref::<web_sys::ClipboardEvent>() else { return };
+                if typing_in_input(e) {
+                    return;
+                }
+                let Some(dt) = e.clipboard_data() else { return };
+                let files = dt.files().map(file_list).unwrap_or_default();
+                if !files.is_empty() {
+                    add.emit(files);
+                } else if let Ok(text) = dt.get_data("text/plain") {
+                    if !text.trim().is_empty() {
+                        let parts = js_sys::Array::of1(&text.into());
+                        if let Ok(f) = File::new_with_str_sequence(&parts, "pasted.txt") {
+                            add.emit(vec![f]);
+                        }
+                    }
+                }
+            });
+            move || drop(listener)
+        });
+    }
+
+    let ondragover = {
+        let dragging = dragging.clone();
+        Callback::from(move |e: DragEvent| {
+            e.prevent_default();
+            if !*dragging {
+                dragging.set(true);
+            }
+        })
+    };
+    let ondragleave = {
+        let dragging = dragging.clone();
+        Callback::from(move |e: DragEvent| {
+            // Only when leaving the window, not when crossing child elements.
+            if e.related_target().is_none() {
+                dragging.set(false);
+            }
+        })
+    };
+    let ondrop = {
+        let dragging = dragging.clone();
+        let add = add_files.clone();
+        Callback::from(move |e: DragEvent| {
+            e.prevent_default();
+            dragging.set(false);
+            if let Some(files) = e.data_transfer().and_then(|d| d.files()) {
+                add.emit(file_list(files));
+            }
+        })
+    };
+    let onpick = {
+        let add = add_files.clone();
+        Callback::from(move |e: Event| {
+            let Some(input) = e.target().and_then(|t| t.dyn_into::<HtmlInputElement>().ok()) else { return };
+            if let Some(files) = input.files() {
+                add.emit(file_list(files));
+            }
+            input.set_value("");
+        })
+    };
+    let pick = Callback::from(|_: MouseEvent| {
+        if let Some(input) = gloo::utils::document().get_element_by_id("file-input") {
+            if let Ok(input) = input.dyn_into::<HtmlInputElement>() {
+                input.click();
+            }
+        }
+    });
+
+    let on_cancel = {
+        let bridge = bridge.clone();
+        Callback::from(move |id: u32| {
+            if let Some(b) = bridge.as_ref() {
+                b.cancel(id)
+            }
+        })
+    };
+    let on_remove = {
+        let bridge = bridge.clone();
+        let dispatch = state.dispatcher();
+        Callback::from(move |id: u32| {
+            if let Some(b) = bridge.as_ref() {
+                b.remove(id)
+            }
+            dispatch.dispatch(Action::Removed(id));
+        })
+    };
+    let set_tab = {
+        let dispatch = state.dispatcher();
+        Callback::from(move |t: Tab| dispatch.dispatch(Action::Tab(t)))
+    };
+    let toggle_theme = {
+        let dispatch = state.dispatcher();
+        Callback::from(move |_: MouseEvent| dispatch.dispatch(Action::ToggleTheme))
+    };
+
+    let theme = if state.light { "app light" } else { "app dark" };
+    let has_files = !state.files.is_empty();
+    let body = match (&state.worker_error, bridge.as_ref()) {
+        (Some(_), _) | (None, None) if !has_files => html! {
+            <div class="empty"><h2>{"The analysis worker could not start"}</h2><p class="mono">{ e_or_default(&state.worker_error) }</p></div>
+        },
+        (_, Some(b)) if has_files => {
+            let ctx = BridgeCtx(b.clone());
+            let generation = state.generation;
+            let files = state.files.clone();
+            let view = match state.tab {
+                Tab::Files => html! { <views::files::FilesView files={files} /> },
+                Tab::Timeline => html! { <views::timeline::TimelineView {generation} /> },
+                Tab::Cost => html! { <views::cost::CostView {generation} /> },
+                Tab::Goroutines => html! { <views::goroutines::GoroutinesView {generation} /> },
+                Tab::Findings => html! { <views::findings::FindingsView {generation} on_tab={set_tab.clone()} /> },
+            };
+            html! { <ContextProvider<BridgeCtx> context={ctx}>{ view }</ContextProvider<BridgeCtx>> }
+        }
+        _ => html! { <views::empty::EmptyState add={add_files.clone()} pick={pick.clone()} /> },
+    };
+
+    html! {
+        <div class={theme} {ondragover} {ondragleave} {ondrop}>
+            <header class="topbar">
+                <div class="brand"><span class="logo">{"◉"}</span>{"whodunnit"}</div>
+                <nav class="tabs" role="tablist">
+                    { for Tab::ALL.iter().enumerate().map(|(i, t)| {
+                        let t = *t;
+                        let active = state.tab == t;
+                        let onclick = { let set_tab = set_tab.clone(); Callback::from(move |_| set_tab.emit(t)) };
+                        html! {
+                            <button role="tab" aria-selected={active.to_string()} class={classes!("tab", active.then_some("active"))} {onclick} title={format!("{} (key {})", t.label(), i + 1)}>
+                                { t.label() }<kbd>{ i + 1 }</kbd>
+                            </button>
+                        }
+                    }) }
+                </nav>
+                <div class="spacer"></div>
+                <span class="offline-badge" title="Files are read by this page only. Nothing is uploaded: the page's Content-Security-Policy forbids any remote connection.">{"● offline · nothing leaves this browser"}</span>
+                <button class="btn" onclick={pick.clone()} title="Add files (o)">{"Add files"}</button>
+                <button class="btn icon" onclick={toggle_theme} title="Toggle light/dark theme (t)">{ if state.light { "☾" } else { "☀" } }</button>
+                <input id="file-input" type="file" multiple=true style="display:none" onchange={onpick} />
+            </header>
+            <div class="layout">
+                if has_files {
+                    <views::sidebar::Sidebar files={state.files.clone()} {on_cancel} {on_remove} />
+                }
+                <main class="main">{ body }</main>
+            </div>
+            if *dragging {
+                <div class="drop-overlay"><div>{"Drop files to analyze them — they stay in this browser"}</div></div>
+            }
+        </div>
+    }
+}
+
+fn e_or_default(e: &Option<String>) -> String {
+    e.clone().unwrap_or_else(|| "unknown error".into())
+}
+
+fn file_list(list: web_sys::FileList) -> Vec<File> {
+    (0..list.length()).filter_map(|i| list.get(i)).collect()
+}
+
+/// Whether a keyboard/clipboard event targets a text field (then shortcuts stay out of the way).
+fn typing_in_input(e: &Event) -> bool {
+    e.target()
+        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+        .is_some_and(|el| matches!(el.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT"))
+}

@@ -1,0 +1,51 @@
+//! Messages between the UI and the worker.
+//!
+//! Each message is a JS object `{ msg: "<json>", file?: File }`: the JSON carries everything
+//! serializable; a `File` handle travels beside it (structured clone, no copy of its bytes).
+
+use serde::{Deserialize, Serialize};
+use whodunnit_core::{FileSummary, Progress};
+
+/// UI → worker.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(tag = "t", rename_all = "snake_case")]
+pub enum ToWorker {
+    /// Read the `File` sent alongside; `id` is the UI's handle for it.
+    Load { id: u32 },
+    /// Stop reading file `id`; what was read so far is discarded.
+    Cancel { id: u32 },
+    /// Remove a file from the analysis.
+    Remove { id: u32 },
+    /// Run a core query (JSON of `whodunnit_core::query::Query`).
+    Query { req: u32, query: serde_json::Value },
+    /// Re-read raw bytes of the dataset's file number `file` (as numbered in query answers)
+    /// around `offset`, for a detail view.
+    Raw { req: u32, file: u32, offset: u64, len: u64, context_lines: u32 },
+}
+
+/// Worker → UI.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(tag = "t", rename_all = "snake_case")]
+pub enum FromWorker {
+    Ready,
+    Progress { id: u32, total: u64, progress: Progress },
+    Done { id: u32, summary: Box<FileSummary>, millis: f64 },
+    Cancelled { id: u32 },
+    Failed { id: u32, error: String },
+    Answer { req: u32, answer: serde_json::Value },
+    RawText { req: u32, text: RawSlice },
+}
+
+/// A re-read slice of a file: the event's lines plus some lines around them.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct RawSlice {
+    pub before: Vec<String>,
+    pub lines: Vec<String>,
+    pub after: Vec<String>,
+    /// 1-based line number of the first line of `lines`, when known.
+    pub first_line: Option<u64>,
+}
+
+/// Bytes per `Blob.slice` read: large enough to amortize the async round trip, small enough that
+/// progress moves and cancel reacts within milliseconds.
+pub const SLICE: u64 = 4 << 20;

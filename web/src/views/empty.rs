@@ -1,0 +1,85 @@
+//! The first screen: what to drop, and a sample incident to try the tool without one.
+
+use crate::app::AddFiles;
+use js_sys::{Array, Promise};
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::{spawn_local, JsFuture};
+use web_sys::{File, Response};
+use yew::prelude::*;
+
+#[derive(Properties, PartialEq)]
+pub struct EmptyProps {
+    pub add: AddFiles,
+    pub pick: Callback<MouseEvent>,
+}
+
+#[function_component(EmptyState)]
+pub fn empty_state(p: &EmptyProps) -> Html {
+    let error = use_state(|| None::<String>);
+    let load_sample = {
+        let add = p.add.clone();
+        let error = error.clone();
+        Callback::from(move |_: MouseEvent| {
+            let add = add.clone();
+            let error = error.clone();
+            spawn_local(async move {
+                match fetch_samples().await {
+                    Ok(files) => add.emit(files),
+                    Err(e) => error.set(Some(e)),
+                }
+            });
+        })
+    };
+    html! {
+        <div class="empty">
+            <div class="drop-card" onclick={p.pick.clone()}>
+                <div class="drop-icon">{"⇣"}</div>
+                <h2>{"Drop what you pulled off the broken cluster"}</h2>
+                <p>{"or click to choose files · or paste a goroutine dump (Ctrl+V)"}</p>
+            </div>
+            <div class="kinds">
+                <div class="kind"><h4>{"Kubernetes audit logs"}</h4><p>{"audit.k8s.io Event JSON lines, EventList, GKE and EKS exports, .gz. → per-user API cost, LIST calls that bypass the cache, object history."}</p></div>
+                <div class="kind"><h4>{"Node and component logs"}</h4><p>{"kubelet, controller-manager, containerd: klog files, journalctl text or -o json, CRI and Docker logs, dmesg. → one timeline, classified events, recurring errors."}</p></div>
+                <div class="kind"><h4>{"Go goroutine dumps"}</h4><p>{"SIGQUIT dumps, panics, pprof goroutine?debug=1/2, dumps inside logs. → goroutines grouped by what they wait on, lock pile-ups and the likely holder."}</p></div>
+            </div>
+            <div class="sample-row">
+                <button class="btn primary" id="load-sample" onclick={load_sample}>{"Load a sample incident"}</button>
+                <span class="muted small">{"real public files: kubelet journals from a cluster whose network never came up, and a dump with 150 goroutines piled on one mutex"}</span>
+            </div>
+            if let Some(e) = &*error { <div class="error">{ e }</div> }
+            <p class="muted small privacy">{"Everything runs in this tab (WebAssembly in a Web Worker). No file, line or statistic is ever sent anywhere; the page's Content-Security-Policy forbids it."}</p>
+        </div>
+    }
+}
+
+/// Fetch the bundled sample files listed in `samples/index.json` (same origin, shipped with the app).
+async fn fetch_samples() -> Result<Vec<File>, String> {
+    let names: Vec<String> = serde_json::from_str(&fetch_text("samples/index.json").await?).map_err(|e| e.to_string())?;
+    let mut files = Vec::new();
+    for name in names {
+        let resp = fetch(&format!("samples/{name}")).await?;
+        let blob = JsFuture::from(resp.blob().map_err(err)?).await.map_err(err)?;
+        let parts = Array::of1(&blob);
+        files.push(File::new_with_blob_sequence(&parts, &name).map_err(err)?);
+    }
+    Ok(files)
+}
+
+async fn fetch(url: &str) -> Result<Response, String> {
+    let window = web_sys::window().ok_or("no window")?;
+    let p: Promise = window.fetch_with_str(url);
+    let resp: Response = JsFuture::from(p).await.map_err(err)?.dyn_into().map_err(err)?;
+    if !resp.ok() {
+        return Err(format!("{url}: HTTP {}", resp.status()));
+    }
+    Ok(resp)
+}
+
+async fn fetch_text(url: &str) -> Result<String, String> {
+    let resp = fetch(url).await?;
+    JsFuture::from(resp.text().map_err(err)?).await.map_err(err)?.as_string().ok_or_else(|| "not text".into())
+}
+
+fn err(e: wasm_bindgen::JsValue) -> String {
+    format!("{e:?}")
+}

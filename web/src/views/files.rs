@@ -1,0 +1,103 @@
+//! The Files view: per file its format, records, time range and every diagnostic.
+
+use crate::app::{FileEntry, FileStatus};
+use crate::fmt;
+use whodunnit_core::time::fmt_micros;
+use whodunnit_core::FileSummary;
+use yew::prelude::*;
+
+#[derive(Properties, PartialEq)]
+pub struct FilesProps {
+    pub files: Vec<FileEntry>,
+}
+
+#[function_component(FilesView)]
+pub fn files_view(p: &FilesProps) -> Html {
+    let done: Vec<(&FileEntry, &FileSummary, f64)> = p
+        .files
+        .iter()
+        .filter_map(|f| match &f.status {
+            FileStatus::Done { summary, millis } => Some((f, summary.as_ref(), *millis)),
+            _ => None,
+        })
+        .collect();
+    let total_records: u64 = done.iter().map(|(_, s, _)| s.records).sum();
+    let total_events: u64 = done.iter().map(|(_, s, _)| s.events).sum();
+    let total_skipped: u64 = done.iter().map(|(_, s, _)| s.skipped_lines).sum();
+    html! {
+        <div class="view files-view">
+            <div class="stat-row">
+                <Stat label="files read" value={fmt::count(done.len() as u64)} />
+                <Stat label="records" value={fmt::count(total_records)} id="total-records" />
+                <Stat label="timeline events" value={fmt::count(total_events)} />
+                <Stat label="lines skipped" value={fmt::count(total_skipped)} warn={total_skipped > 0} />
+            </div>
+            <table class="grid">
+                <thead><tr>
+                    <th>{"file"}</th><th>{"format"}</th><th class="num">{"size"}</th><th class="num">{"records"}</th>
+                    <th class="num">{"events"}</th><th>{"time range (UTC)"}</th><th class="num">{"skipped"}</th><th class="num">{"read in"}</th>
+                </tr></thead>
+                <tbody>
+                    { for done.iter().map(|(f, s, ms)| row(f, s, *ms)) }
+                </tbody>
+            </table>
+            { for done.iter().filter(|(_, s, _)| !s.diagnostics.is_empty() || !s.notes.is_empty()).map(|(_, s, _)| diagnostics(s)) }
+        </div>
+    }
+}
+
+fn row(f: &FileEntry, s: &FileSummary, ms: f64) -> Html {
+    let range = match (s.first, s.last) {
+        (Some(a), Some(b)) => format!("{} → {}", fmt_micros(a), fmt_micros(b)),
+        _ => "no timestamps".into(),
+    };
+    let fmt_cls = if s.unrecognized() { "bad" } else { "" };
+    html! {
+        <tr data-file={s.name.clone()}>
+            <td class="mono" title={f.name.clone()}>{ &s.name }</td>
+            <td class={fmt_cls}>{ &s.format }{ if s.gzip { " (gzip)" } else { "" } }
+                if !s.detail.is_empty() && s.detail != s.format { <div class="muted small">{ &s.detail }</div> }
+            </td>
+            <td class="num">{ fmt::bytes(s.bytes) }</td>
+            <td class="num records">{ fmt::count(s.records) }</td>
+            <td class="num">{ fmt::count(s.events) }</td>
+            <td class="mono small">{ range }</td>
+            <td class={classes!("num", (s.skipped_lines > 0).then_some("warn"))}>{ fmt::count(s.skipped_lines) }</td>
+            <td class="num muted">{ format!("{ms:.0} ms") }</td>
+        </tr>
+    }
+}
+
+fn diagnostics(s: &FileSummary) -> Html {
+    let counts: Vec<String> = s.diag_counts.iter().map(|(k, v)| format!("{} × {k}", fmt::count(*v))).collect();
+    html! {
+        <details class="diag-block" open={s.unrecognized()}>
+            <summary><span class="mono">{ &s.name }</span>{" — "}{ counts.join(", ") }</summary>
+            { for s.notes.iter().map(|n| html!{ <div class="note">{"ⓘ "}{ n }</div> }) }
+            <ul class="diag-list mono small">
+                { for s.diagnostics.iter().map(|d| html!{ <li>{ d }</li> }) }
+            </ul>
+        </details>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct StatProps {
+    pub label: AttrValue,
+    pub value: AttrValue,
+    #[prop_or_default]
+    pub warn: bool,
+    #[prop_or_default]
+    pub id: Option<AttrValue>,
+}
+
+/// A big number with a caption, used at the top of views.
+#[function_component(Stat)]
+pub fn stat(p: &StatProps) -> Html {
+    html! {
+        <div class={classes!("stat", p.warn.then_some("warn"))}>
+            <div class="stat-value" id={p.id.clone()}>{ p.value.clone() }</div>
+            <div class="stat-label">{ p.label.clone() }</div>
+        </div>
+    }
+}

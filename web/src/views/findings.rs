@@ -1,0 +1,15 @@
+//! findings view (being built).
+use crate::app::Tab;
+use crate::views::Nothing;
+use yew::prelude::*;
+
+#[derive(Properties, PartialEq)]
+pub struct Props {
+    pub generation: u32,
+    pub on_tab: Callback<Tab>,
+}
+
+#[function_component(FindingsView)]
+pub fn view(_p: &Props) -> Html {
+    html! { <Nothing title="findings">{"This view is being built."}</Nothing> }
+}

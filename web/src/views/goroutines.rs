@@ -1,0 +1,13 @@
+//! goroutines view (being built).
+use crate::views::Nothing;
+use yew::prelude::*;
+
+#[derive(Properties, PartialEq)]
+pub struct Props {
+    pub generation: u32,
+}
+
+#[function_component(GoroutinesView)]
+pub fn view(_p: &Props) -> Html {
+    html! { <Nothing title="goroutines">{"This view is being built."}</Nothing> }
+}

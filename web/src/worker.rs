@@ -1,0 +1,218 @@
+//! The Web Worker: reads Files slice by slice into the core and answers queries.
+//!
+//! Reading is `async` (one `Blob.slice().arrayBuffer()` per [`SLICE`]), so between slices the
+//! worker's event loop delivers `cancel` and `query` messages: cancel reacts within one slice.
+
+use crate::protocol::{FromWorker, RawSlice, ToWorker, SLICE};
+use js_sys::{Reflect, Uint8Array};
+use std::cell::RefCell;
+use std::collections::{HashSet, VecDeque};
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::{spawn_local, JsFuture};
+use web_sys::{Blob, DedicatedWorkerGlobalScope, File, MessageEvent};
+use whodunnit_core::decompress::{is_gzip, Gunzip};
+use whodunnit_core::query::{answer, Query};
+use whodunnit_core::{Dataset, FileIngest, FileMeta, FileSummary};
+
+#[derive(Default)]
+struct State {
+    /// Files read so far, parallel to `ds.files`: (UI id, handle for re-reads).
+    handles: Vec<(u32, File)>,
+    ds: Dataset,
+    queue: VecDeque<(u32, File)>,
+    cancelled: HashSet<u32>,
+    busy: bool,
+}
+
+type Shared = Rc<RefCell<State>>;
+
+fn scope() -> DedicatedWorkerGlobalScope {
+    js_sys::global().unchecked_into()
+}
+
+fn post(msg: &FromWorker) {
+    let obj = js_sys::Object::new();
+    let json = serde_json::to_string(msg).unwrap_or_default();
+    let _ = Reflect::set(&obj, &"msg".into(), &json.into());
+    let _ = scope().post_message(&obj);
+}
+
+/// Entry point of the `worker` binary.
+pub fn run() {
+    let state: Shared = Rc::default();
+    let onmessage = Closure::<dyn FnMut(MessageEvent)>::new(move |ev: MessageEvent| {
+        let data = ev.data();
+        let Some(text) = Reflect::get(&data, &"msg".into()).ok().and_then(|v| v.as_string()) else { return };
+        let Ok(msg) = serde_json::from_str::<ToWorker>(&text) else { return };
+        let file = Reflect::get(&data, &"file".into()).ok().and_then(|f| f.dyn_into::<File>().ok());
+        handle(&state, msg, file);
+    });
+    scope().set_onmessage(Some(onmessage.as_ref().unchecked_ref()));
+    onmessage.forget();
+    post(&FromWorker::Ready);
+}
+
+fn handle(state: &Shared, msg: ToWorker, file: Option<File>) {
+    match msg {
+        ToWorker::Load { id } => {
+            if let Some(f) = file {
+                state.borrow_mut().queue.push_back((id, f));
+                pump(state);
+            }
+        }
+        ToWorker::Cancel { id } => {
+            let mut s = state.borrow_mut();
+            let before = s.queue.len();
+            s.queue.retain(|(i, _)| *i != id);
+            if s.queue.len() != before {
+                post(&FromWorker::Cancelled { id });
+            } else {
+                s.cancelled.insert(id);
+            }
+        }
+        ToWorker::Remove { id } => {
+            let mut s = state.borrow_mut();
+            if let Some(pos) = s.handles.iter().position(|(i, _)| *i == id) {
+                s.handles.remove(pos);
+                s.ds.files.remove(pos);
+            }
+        }
+        ToWorker::Query { req, query } => {
+            let answer = match serde_json::from_value::<Query>(query) {
+                Ok(q) => answer(&state.borrow().ds, &q),
+                Err(e) => serde_json::json!({ "error": format!("bad query: {e}") }),
+            };
+            post(&FromWorker::Answer { req, answer });
+        }
+        ToWorker::Raw { req, file, offset, len, context_lines } => {
+            let file = state.borrow().handles.get(file as usize).map(|(_, f)| f.clone());
+            spawn_local(async move {
+                let text = match file {
+                    Some(f) => read_raw(&f, offset, len, context_lines).await.unwrap_or_default(),
+                    None => RawSlice::default(),
+                };
+                post(&FromWorker::RawText { req, text });
+            });
+        }
+    }
+}
+
+/// Start reading queued files unless a read is already running.
+fn pump(state: &Shared) {
+    if state.borrow().busy {
+        return;
+    }
+    state.borrow_mut().busy = true;
+    let state = state.clone();
+    spawn_local(async move {
+        loop {
+            let next = state.borrow_mut().queue.pop_front();
+            let Some((id, file)) = next else { break };
+            let started = js_sys::Date::now();
+            match read_file(&state, id, &file).await {
+                Ok(Some(parsed)) => {
+                    let summary = Box::new(FileSummary::of(&parsed));
+                    let mut s = state.borrow_mut();
+                    s.ds.add(parsed);
+                    s.handles.push((id, file));
+                    drop(s);
+                    post(&FromWorker::Done { id, summary, millis: js_sys::Date::now() - started });
+                }
+                Ok(None) => post(&FromWorker::Cancelled { id }),
+                Err(e) => post(&FromWorker::Failed { id, error: e }),
+            }
+        }
+        state.borrow_mut().busy = false;
+    });
+}
+
+async fn slice_bytes(blob: &Blob, start: u64, end: u64) -> Result<Vec<u8>, String> {
+    let part = blob.slice_with_f64_and_f64(start as f64, end as f64).map_err(js_err)?;
+    let buf = JsFuture::from(part.array_buffer()).await.map_err(js_err)?;
+    Ok(Uint8Array::new(&buf).to_vec())
+}
+
+fn js_err(e: JsValue) -> String {
+    e.as_string()
+        .or_else(|| Reflect::get(&e, &"message".into()).ok().and_then(|m| m.as_string()))
+        .unwrap_or_else(|| format!("{e:?}"))
+}
+
+/// Read one File in slices; `None` when cancelled.
+async fn read_file(state: &Shared, id: u32, file: &File) -> Result<Option<whodunnit_core::ParsedFile>, String> {
+    let total = file.size() as u64;
+    let meta = FileMeta {
+        name: file.name(),
+        size: Some(total),
+        last_modified_ms: Some(file.last_modified() as i64),
+    };
+    let mut ing = FileIngest::new(meta);
+    let mut pos = 0;
+    while pos < total {
+        if state.borrow_mut().cancelled.remove(&id) {
+            return Ok(None);
+        }
+        let end = (pos + SLICE).min(total);
+        let bytes = slice_bytes(file, pos, end).await?;
+        ing.push(&bytes);
+        pos = end;
+        post(&FromWorker::Progress { id, total, progress: ing.progress() });
+    }
+    Ok(Some(ing.finish()))
+}
+
+/// Re-read an event's bytes plus up to `context` lines on each side. Plain files are sliced
+/// directly; gzip files are decompressed from the start up to the wanted range.
+async fn read_raw(file: &File, offset: u64, len: u64, context: u32) -> Result<RawSlice, String> {
+    const MARGIN: u64 = 16 << 10;
+    let total = file.size() as u64;
+    let head = slice_bytes(file, 0, total.min(2)).await?;
+    let (base, bytes) = if is_gzip(&head) {
+        let want_end = offset + len + MARGIN;
+        let want_start = offset.saturating_sub(MARGIN);
+        let mut gz = Gunzip::new();
+        let mut out = Vec::new();
+        let mut seen = 0u64;
+        let mut pos = 0;
+        while pos < total && seen < want_end {
+            let end = (pos + SLICE).min(total);
+            let chunk = slice_bytes(file, pos, end).await?;
+            gz.push(&chunk, &mut |b| {
+                let (lo, hi) = (seen, seen + b.len() as u64);
+                if hi > want_start && lo < want_end {
+                    let a = want_start.saturating_sub(lo) as usize;
+                    let z = (want_end.min(hi) - lo) as usize;
+                    out.extend_from_slice(&b[a..z]);
+                }
+                seen = hi;
+            });
+            pos = end;
+        }
+        (want_start, out)
+    } else {
+        let start = offset.saturating_sub(MARGIN);
+        (start, slice_bytes(file, start, (offset + len + MARGIN).min(total)).await?)
+    };
+    Ok(split_context(&bytes, base, offset, len, context as usize))
+}
+
+/// Cut `bytes` (starting at file offset `base`) into the event's lines and context lines.
+fn split_context(bytes: &[u8], base: u64, offset: u64, len: u64, context: usize) -> RawSlice {
+    let rel = (offset.saturating_sub(base) as usize).min(bytes.len());
+    let end = (rel + len as usize).min(bytes.len());
+    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+    let mut before: Vec<String> = bytes[..rel].split(|&c| c == b'\n').map(text).collect();
+    before.pop(); // the part of the event's own first line before `offset` (empty when aligned)
+    let skip_partial = usize::from(base > 0);
+    let before: Vec<String> = before.into_iter().skip(skip_partial).collect();
+    let before = before[before.len().saturating_sub(context)..].to_vec();
+    let lines: Vec<String> = bytes[rel..end].split(|&c| c == b'\n').map(text).collect();
+    let rest = bytes[end..].strip_prefix(b"\n").unwrap_or(&bytes[end..]);
+    let mut after: Vec<String> = rest.split(|&c| c == b'\n').map(text).take(context + 1).collect();
+    if after.len() > context {
+        after.truncate(context);
+    }
+    RawSlice { before, lines, after, first_line: None }
+}

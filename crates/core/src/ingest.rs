@@ -154,7 +154,7 @@ impl FileIngest {
     fn start(&mut self, head: &[u8]) {
         if is_gzip(head) {
             self.gzip = true;
-            self.stage = Stage::Gzip(Box::new(Gunzip::new()));
+            self.stage = Stage::Gzip(Box::default());
             self.gunzip(head);
         } else {
             self.stage = Stage::Plain;

@@ -17,6 +17,7 @@ pub mod nodelog;
 pub mod query;
 pub mod summary;
 pub mod time;
+pub mod timeline;
 
 pub use dataset::Dataset;
 pub use diag::{DiagKind, Diagnostic, Diagnostics};

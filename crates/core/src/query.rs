@@ -10,12 +10,15 @@ use serde::{Deserialize, Serialize};
 pub enum Query {
     /// Per-file summaries.
     Summaries,
+    /// The unified timeline for a window.
+    Timeline(crate::timeline::TimelineQuery),
 }
 
 /// Answer a query. Never fails: a query about data that was not loaded answers with empty results.
 pub fn answer(ds: &Dataset, q: &Query) -> serde_json::Value {
     let v = match q {
         Query::Summaries => serde_json::to_value(ds.summaries()),
+        Query::Timeline(tq) => serde_json::to_value(crate::timeline::query(ds, tq)),
     };
     v.unwrap_or_else(|e| serde_json::json!({ "error": e.to_string() }))
 }

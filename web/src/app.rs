@@ -26,7 +26,13 @@ pub enum Tab {
 }
 
 impl Tab {
-    pub const ALL: [Tab; 5] = [Tab::Files, Tab::Timeline, Tab::Cost, Tab::Goroutines, Tab::Findings];
+    pub const ALL: [Tab; 5] = [
+        Tab::Files,
+        Tab::Timeline,
+        Tab::Cost,
+        Tab::Goroutines,
+        Tab::Findings,
+    ];
 
     pub fn label(self) -> &'static str {
         match self {
@@ -43,8 +49,14 @@ impl Tab {
 #[derive(Clone, Debug, PartialEq)]
 pub enum FileStatus {
     Queued,
-    Reading { total: u64, progress: Progress },
-    Done { summary: Box<FileSummary>, millis: f64 },
+    Reading {
+        total: u64,
+        progress: Progress,
+    },
+    Done {
+        summary: Box<FileSummary>,
+        millis: f64,
+    },
     Cancelled,
     Failed(String),
 }
@@ -75,7 +87,13 @@ impl Default for AppState {
             .and_then(|w| w.local_storage().ok().flatten())
             .and_then(|s| s.get_item("whodunnit.theme").ok().flatten())
             .is_some_and(|t| t == "light");
-        AppState { files: Vec::new(), generation: 0, tab: Tab::Files, light, worker_error: None }
+        AppState {
+            files: Vec::new(),
+            generation: 0,
+            tab: Tab::Files,
+            light,
+            worker_error: None,
+        }
     }
 }
 
@@ -113,14 +131,24 @@ impl Reducible for AppState {
             }
             Action::WorkerError(e) => s.worker_error = Some(e),
             Action::Worker(msg) => match msg {
-                FromWorker::Progress { id, total, progress } => set(&mut s, id, FileStatus::Reading { total, progress }),
-                FromWorker::Done { id, summary, millis } => {
+                FromWorker::Progress {
+                    id,
+                    total,
+                    progress,
+                } => set(&mut s, id, FileStatus::Reading { total, progress }),
+                FromWorker::Done {
+                    id,
+                    summary,
+                    millis,
+                } => {
                     set(&mut s, id, FileStatus::Done { summary, millis });
                     s.generation += 1;
                 }
                 FromWorker::Cancelled { id } => set(&mut s, id, FileStatus::Cancelled),
                 FromWorker::Failed { id, error } => set(&mut s, id, FileStatus::Failed(error)),
-                FromWorker::Ready | FromWorker::Answer { .. } | FromWorker::RawText { .. } => return self,
+                FromWorker::Ready | FromWorker::Answer { .. } | FromWorker::RawText { .. } => {
+                    return self
+                }
             },
         }
         Rc::new(s)
@@ -164,7 +192,12 @@ pub fn app() -> Html {
                     *n
                 };
                 b.load(id, &f);
-                entries.push(FileEntry { id, name: f.name(), size: f.size() as u64, status: FileStatus::Queued });
+                entries.push(FileEntry {
+                    id,
+                    name: f.name(),
+                    size: f.size() as u64,
+                    status: FileStatus::Queued,
+                });
             }
             dispatch.dispatch(Action::Added(entries));
         })
@@ -176,12 +209,19 @@ pub fn app() -> Html {
         use_effect_with((), move |_| {
             let doc = gloo::utils::document();
             let listener = EventListener::new(&doc, "keydown", move |e| {
-                let Some(e) = e.dyn_ref::<KeyboardEvent>() else { return };
+                let Some(e) = e.dyn_ref::<KeyboardEvent>() else {
+                    return;
+                };
                 if e.ctrl_key() || e.meta_key() || e.alt_key() || typing_in_input(e) {
                     return;
                 }
                 let key = e.key();
-                if let Some(t) = key.parse::<usize>().ok().and_then(|n| n.checked_sub(1)).and_then(|i| Tab::ALL.get(i)) {
+                if let Some(t) = key
+                    .parse::<usize>()
+                    .ok()
+                    .and_then(|n| n.checked_sub(1))
+                    .and_then(|i| Tab::ALL.get(i))
+                {
                     dispatch.dispatch(Action::Tab(*t));
                 } else if key == "t" {
                     dispatch.dispatch(Action::ToggleTheme);
@@ -203,7 +243,9 @@ pub fn app() -> Html {
         use_effect_with((), move |_| {
             let doc = gloo::utils::document();
             let listener = EventListener::new(&doc, "paste", move |e| {
-                let Some(e) = e.dyn_ref::<web_sys::ClipboardEvent>() else { return };
+                let Some(e) = e.dyn_ref::<web_sys::ClipboardEvent>() else {
+                    return;
+                };
                 if typing_in_input(e) {
                     return;
                 }
@@ -256,7 +298,12 @@ pub fn app() -> Html {
     let onpick = {
         let add = add_files.clone();
         Callback::from(move |e: Event| {
-            let Some(input) = e.target().and_then(|t| t.dyn_into::<HtmlInputElement>().ok()) else { return };
+            let Some(input) = e
+                .target()
+                .and_then(|t| t.dyn_into::<HtmlInputElement>().ok())
+            else {
+                return;
+            };
             if let Some(files) = input.files() {
                 add.emit(file_list(files));
             }
@@ -313,7 +360,9 @@ pub fn app() -> Html {
                 Tab::Timeline => html! { <views::timeline::TimelineView {generation} /> },
                 Tab::Cost => html! { <views::cost::CostView {generation} /> },
                 Tab::Goroutines => html! { <views::goroutines::GoroutinesView {generation} /> },
-                Tab::Findings => html! { <views::findings::FindingsView {generation} on_tab={set_tab.clone()} /> },
+                Tab::Findings => {
+                    html! { <views::findings::FindingsView {generation} on_tab={set_tab.clone()} /> }
+                }
             };
             html! { <ContextProvider<BridgeCtx> context={ctx}>{ view }</ContextProvider<BridgeCtx>> }
         }

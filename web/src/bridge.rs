@@ -32,14 +32,20 @@ pub struct Bridge {
 impl Bridge {
     /// Start the worker; `events` receives everything that is not an answer to a request.
     pub fn start(events: Callback<FromWorker>) -> Result<Rc<Bridge>, String> {
-        let worker = Worker::new(&worker_url()).map_err(|e| format!("cannot start the worker: {e:?}"))?;
+        let worker =
+            Worker::new(&worker_url()).map_err(|e| format!("cannot start the worker: {e:?}"))?;
         let bridge = Rc::new_cyclic(|weak: &std::rc::Weak<Bridge>| {
             let weak = weak.clone();
             let onmessage = Closure::<dyn FnMut(MessageEvent)>::new(move |ev: MessageEvent| {
-                let Some(text) = Reflect::get(&ev.data(), &"msg".into()).ok().and_then(|v| v.as_string()) else {
+                let Some(text) = Reflect::get(&ev.data(), &"msg".into())
+                    .ok()
+                    .and_then(|v| v.as_string())
+                else {
                     return;
                 };
-                let Ok(msg) = serde_json::from_str::<FromWorker>(&text) else { return };
+                let Ok(msg) = serde_json::from_str::<FromWorker>(&text) else {
+                    return;
+                };
                 let Some(bridge) = weak.upgrade() else { return };
                 match msg {
                     FromWorker::Answer { req, answer } => {
@@ -106,10 +112,26 @@ impl Bridge {
     }
 
     /// Re-read raw text of dataset file number `file` at `offset..offset+len` with context lines.
-    pub fn raw(&self, file: u32, offset: u64, len: u64, context_lines: u32, cb: Callback<RawSlice>) {
+    pub fn raw(
+        &self,
+        file: u32,
+        offset: u64,
+        len: u64,
+        context_lines: u32,
+        cb: Callback<RawSlice>,
+    ) {
         let req = self.req();
         self.raws.borrow_mut().insert(req, cb);
-        self.send(&ToWorker::Raw { req, file, offset, len, context_lines }, None);
+        self.send(
+            &ToWorker::Raw {
+                req,
+                file,
+                offset,
+                len,
+                context_lines,
+            },
+            None,
+        );
     }
 }
 

@@ -20,7 +20,13 @@ pub enum ToWorker {
     Query { req: u32, query: serde_json::Value },
     /// Re-read raw bytes of the dataset's file number `file` (as numbered in query answers)
     /// around `offset`, for a detail view.
-    Raw { req: u32, file: u32, offset: u64, len: u64, context_lines: u32 },
+    Raw {
+        req: u32,
+        file: u32,
+        offset: u64,
+        len: u64,
+        context_lines: u32,
+    },
 }
 
 /// Worker → UI.
@@ -28,12 +34,31 @@ pub enum ToWorker {
 #[serde(tag = "t", rename_all = "snake_case")]
 pub enum FromWorker {
     Ready,
-    Progress { id: u32, total: u64, progress: Progress },
-    Done { id: u32, summary: Box<FileSummary>, millis: f64 },
-    Cancelled { id: u32 },
-    Failed { id: u32, error: String },
-    Answer { req: u32, answer: serde_json::Value },
-    RawText { req: u32, text: RawSlice },
+    Progress {
+        id: u32,
+        total: u64,
+        progress: Progress,
+    },
+    Done {
+        id: u32,
+        summary: Box<FileSummary>,
+        millis: f64,
+    },
+    Cancelled {
+        id: u32,
+    },
+    Failed {
+        id: u32,
+        error: String,
+    },
+    Answer {
+        req: u32,
+        answer: serde_json::Value,
+    },
+    RawText {
+        req: u32,
+        text: RawSlice,
+    },
 }
 
 /// A re-read slice of a file: the event's lines plus some lines around them.

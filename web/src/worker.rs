@@ -44,9 +44,18 @@ pub fn run() {
     let state: Shared = Rc::default();
     let onmessage = Closure::<dyn FnMut(MessageEvent)>::new(move |ev: MessageEvent| {
         let data = ev.data();
-        let Some(text) = Reflect::get(&data, &"msg".into()).ok().and_then(|v| v.as_string()) else { return };
-        let Ok(msg) = serde_json::from_str::<ToWorker>(&text) else { return };
-        let file = Reflect::get(&data, &"file".into()).ok().and_then(|f| f.dyn_into::<File>().ok());
+        let Some(text) = Reflect::get(&data, &"msg".into())
+            .ok()
+            .and_then(|v| v.as_string())
+        else {
+            return;
+        };
+        let Ok(msg) = serde_json::from_str::<ToWorker>(&text) else {
+            return;
+        };
+        let file = Reflect::get(&data, &"file".into())
+            .ok()
+            .and_then(|f| f.dyn_into::<File>().ok());
         handle(&state, msg, file);
     });
     scope().set_onmessage(Some(onmessage.as_ref().unchecked_ref()));
@@ -86,11 +95,23 @@ fn handle(state: &Shared, msg: ToWorker, file: Option<File>) {
             };
             post(&FromWorker::Answer { req, answer });
         }
-        ToWorker::Raw { req, file, offset, len, context_lines } => {
-            let file = state.borrow().handles.get(file as usize).map(|(_, f)| f.clone());
+        ToWorker::Raw {
+            req,
+            file,
+            offset,
+            len,
+            context_lines,
+        } => {
+            let file = state
+                .borrow()
+                .handles
+                .get(file as usize)
+                .map(|(_, f)| f.clone());
             spawn_local(async move {
                 let text = match file {
-                    Some(f) => read_raw(&f, offset, len, context_lines).await.unwrap_or_default(),
+                    Some(f) => read_raw(&f, offset, len, context_lines)
+                        .await
+                        .unwrap_or_default(),
                     None => RawSlice::default(),
                 };
                 post(&FromWorker::RawText { req, text });
@@ -118,7 +139,11 @@ fn pump(state: &Shared) {
                     s.ds.add(parsed);
                     s.handles.push((id, file));
                     drop(s);
-                    post(&FromWorker::Done { id, summary, millis: js_sys::Date::now() - started });
+                    post(&FromWorker::Done {
+                        id,
+                        summary,
+                        millis: js_sys::Date::now() - started,
+                    });
                 }
                 Ok(None) => post(&FromWorker::Cancelled { id }),
                 Err(e) => post(&FromWorker::Failed { id, error: e }),
@@ -129,19 +154,29 @@ fn pump(state: &Shared) {
 }
 
 async fn slice_bytes(blob: &Blob, start: u64, end: u64) -> Result<Vec<u8>, String> {
-    let part = blob.slice_with_f64_and_f64(start as f64, end as f64).map_err(js_err)?;
+    let part = blob
+        .slice_with_f64_and_f64(start as f64, end as f64)
+        .map_err(js_err)?;
     let buf = JsFuture::from(part.array_buffer()).await.map_err(js_err)?;
     Ok(Uint8Array::new(&buf).to_vec())
 }
 
 fn js_err(e: JsValue) -> String {
     e.as_string()
-        .or_else(|| Reflect::get(&e, &"message".into()).ok().and_then(|m| m.as_string()))
+        .or_else(|| {
+            Reflect::get(&e, &"message".into())
+                .ok()
+                .and_then(|m| m.as_string())
+        })
         .unwrap_or_else(|| format!("{e:?}"))
 }
 
 /// Read one File in slices; `None` when cancelled.
-async fn read_file(state: &Shared, id: u32, file: &File) -> Result<Option<whodunnit_core::ParsedFile>, String> {
+async fn read_file(
+    state: &Shared,
+    id: u32,
+    file: &File,
+) -> Result<Option<whodunnit_core::ParsedFile>, String> {
     let total = file.size() as u64;
     let meta = FileMeta {
         name: file.name(),
@@ -158,7 +193,11 @@ async fn read_file(state: &Shared, id: u32, file: &File) -> Result<Option<whodun
         let bytes = slice_bytes(file, pos, end).await?;
         ing.push(&bytes);
         pos = end;
-        post(&FromWorker::Progress { id, total, progress: ing.progress() });
+        post(&FromWorker::Progress {
+            id,
+            total,
+            progress: ing.progress(),
+        });
     }
     Ok(Some(ing.finish()))
 }
@@ -193,7 +232,10 @@ async fn read_raw(file: &File, offset: u64, len: u64, context: u32) -> Result<Ra
         (want_start, out)
     } else {
         let start = offset.saturating_sub(MARGIN);
-        (start, slice_bytes(file, start, (offset + len + MARGIN).min(total)).await?)
+        (
+            start,
+            slice_bytes(file, start, (offset + len + MARGIN).min(total)).await?,
+        )
     };
     Ok(split_context(&bytes, base, offset, len, context as usize))
 }
@@ -210,9 +252,18 @@ fn split_context(bytes: &[u8], base: u64, offset: u64, len: u64, context: usize)
     let before = before[before.len().saturating_sub(context)..].to_vec();
     let lines: Vec<String> = bytes[rel..end].split(|&c| c == b'\n').map(text).collect();
     let rest = bytes[end..].strip_prefix(b"\n").unwrap_or(&bytes[end..]);
-    let mut after: Vec<String> = rest.split(|&c| c == b'\n').map(text).take(context + 1).collect();
+    let mut after: Vec<String> = rest
+        .split(|&c| c == b'\n')
+        .map(text)
+        .take(context + 1)
+        .collect();
     if after.len() > context {
         after.truncate(context);
     }
-    RawSlice { before, lines, after, first_line: None }
+    RawSlice {
+        before,
+        lines,
+        after,
+        first_line: None,
+    }
 }

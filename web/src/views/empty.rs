@@ -54,11 +54,14 @@ pub fn empty_state(p: &EmptyProps) -> Html {
 
 /// Fetch the bundled sample files listed in `samples/index.json` (same origin, shipped with the app).
 async fn fetch_samples() -> Result<Vec<File>, String> {
-    let names: Vec<String> = serde_json::from_str(&fetch_text("samples/index.json").await?).map_err(|e| e.to_string())?;
+    let names: Vec<String> = serde_json::from_str(&fetch_text("samples/index.json").await?)
+        .map_err(|e| e.to_string())?;
     let mut files = Vec::new();
     for name in names {
         let resp = fetch(&format!("samples/{name}")).await?;
-        let blob = JsFuture::from(resp.blob().map_err(err)?).await.map_err(err)?;
+        let blob = JsFuture::from(resp.blob().map_err(err)?)
+            .await
+            .map_err(err)?;
         let parts = Array::of1(&blob);
         files.push(File::new_with_blob_sequence(&parts, &name).map_err(err)?);
     }
@@ -68,7 +71,11 @@ async fn fetch_samples() -> Result<Vec<File>, String> {
 async fn fetch(url: &str) -> Result<Response, String> {
     let window = web_sys::window().ok_or("no window")?;
     let p: Promise = window.fetch_with_str(url);
-    let resp: Response = JsFuture::from(p).await.map_err(err)?.dyn_into().map_err(err)?;
+    let resp: Response = JsFuture::from(p)
+        .await
+        .map_err(err)?
+        .dyn_into()
+        .map_err(err)?;
     if !resp.ok() {
         return Err(format!("{url}: HTTP {}", resp.status()));
     }
@@ -77,7 +84,11 @@ async fn fetch(url: &str) -> Result<Response, String> {
 
 async fn fetch_text(url: &str) -> Result<String, String> {
     let resp = fetch(url).await?;
-    JsFuture::from(resp.text().map_err(err)?).await.map_err(err)?.as_string().ok_or_else(|| "not text".into())
+    JsFuture::from(resp.text().map_err(err)?)
+        .await
+        .map_err(err)?
+        .as_string()
+        .ok_or_else(|| "not text".into())
 }
 
 fn err(e: wasm_bindgen::JsValue) -> String {

@@ -69,7 +69,11 @@ fn row(f: &FileEntry, s: &FileSummary, ms: f64) -> Html {
 }
 
 fn diagnostics(s: &FileSummary) -> Html {
-    let counts: Vec<String> = s.diag_counts.iter().map(|(k, v)| format!("{} × {k}", fmt::count(*v))).collect();
+    let counts: Vec<String> = s
+        .diag_counts
+        .iter()
+        .map(|(k, v)| format!("{} × {k}", fmt::count(*v)))
+        .collect();
     html! {
         <details class="diag-block" open={s.unrecognized()}>
             <summary><span class="mono">{ &s.name }</span>{" — "}{ counts.join(", ") }</summary>

@@ -16,7 +16,10 @@ use yew::prelude::*;
 /// Run `q` in the worker whenever it or the dataset generation changes; `None` until answered.
 /// Answers that arrive for an outdated query are dropped.
 #[hook]
-pub fn use_query<T: DeserializeOwned + 'static>(q: Query, generation: u32) -> UseStateHandle<Option<Result<T, String>>> {
+pub fn use_query<T: DeserializeOwned + 'static>(
+    q: Query,
+    generation: u32,
+) -> UseStateHandle<Option<Result<T, String>>> {
     let bridge = use_context::<BridgeCtx>();
     let out = use_state(|| None);
     let key = serde_json::to_string(&q).unwrap_or_default();

@@ -26,7 +26,12 @@ pub fn sidebar(p: &SidebarProps) -> Html {
 fn file_item(f: &FileEntry, on_cancel: &Callback<u32>, on_remove: &Callback<u32>) -> Html {
     let id = f.id;
     let (badge, badge_class, line, bar) = match &f.status {
-        FileStatus::Queued => ("queued".to_string(), "badge", "waiting…".to_string(), Some(0.0)),
+        FileStatus::Queued => (
+            "queued".to_string(),
+            "badge",
+            "waiting…".to_string(),
+            Some(0.0),
+        ),
         FileStatus::Reading { total, progress } => (
             "reading".into(),
             "badge",
@@ -37,10 +42,18 @@ fn file_item(f: &FileEntry, on_cancel: &Callback<u32>, on_remove: &Callback<u32>
                 fmt::count(progress.records),
                 fmt::count(progress.skipped)
             ),
-            Some(if *total == 0 { 1.0 } else { progress.bytes_in as f64 / *total as f64 }),
+            Some(if *total == 0 {
+                1.0
+            } else {
+                progress.bytes_in as f64 / *total as f64
+            }),
         ),
         FileStatus::Done { summary, millis } => {
-            let cls = if summary.unrecognized() { "badge bad" } else { "badge ok" };
+            let cls = if summary.unrecognized() {
+                "badge bad"
+            } else {
+                "badge ok"
+            };
             let mut line = format!("{} records", fmt::count(summary.records));
             if summary.skipped_lines > 0 {
                 line += &format!(" · {} skipped", fmt::count(summary.skipped_lines));
@@ -48,7 +61,12 @@ fn file_item(f: &FileEntry, on_cancel: &Callback<u32>, on_remove: &Callback<u32>
             line += &format!(" · {:.0} ms", millis);
             (short_format(&summary.format), cls, line, None)
         }
-        FileStatus::Cancelled => ("cancelled".into(), "badge warn", "reading was cancelled".into(), None),
+        FileStatus::Cancelled => (
+            "cancelled".into(),
+            "badge warn",
+            "reading was cancelled".into(),
+            None,
+        ),
         FileStatus::Failed(e) => ("failed".into(), "badge bad", e.clone(), None),
     };
     let reading = matches!(f.status, FileStatus::Queued | FileStatus::Reading { .. });

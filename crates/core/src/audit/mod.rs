@@ -1,24 +1,458 @@
-//! PLACEHOLDER: replaced by the format's real parser.
+//! Kubernetes audit logs: `audit.k8s.io/v1` and `v1beta1` `Event`s as JSON lines (log backend,
+//! rotated, `.gz` via ingest), `EventList` documents (webhook backend), JSON arrays, and
+//! pretty-printed multi-line JSON.
+//!
+//! Reading keeps one compact row per request ([`store`]); the analyses are in [`cost`]
+//! (who spends the apiserver's time) and [`history`] (every request that touched an object).
 
+pub mod cost;
+pub(crate) mod frame;
+pub mod history;
+pub mod parse;
+pub mod store;
+pub mod view;
+
+pub use cost::{cost_report, CostQuery, CostReport, GroupBy};
+pub use history::{history, HistoryReport, ObjectSpec};
+pub use store::Data;
+
+use crate::diag::DiagKind;
+use crate::event::{NewEvent, Severity};
 use crate::ingest::{FileMeta, ParseCx};
 use crate::lines::LineAt;
-use serde::{Deserialize, Serialize};
+use crate::time::NO_TIME;
+use frame::{array_elements, object_field, Depth, Scan};
+use parse::{Builder, Loc, RawEvent};
 
-pub fn sniff(_sample: &[&[u8]]) -> u32 {
-    0
+/// Confidence that the sample is an audit log, from content only.
+pub fn sniff(sample: &[&[u8]]) -> u32 {
+    let mut score = 0;
+    let mut pretty_hits = 0;
+    for l in sample {
+        let has = |n: &[u8]| memchr::memmem::find(l, n).is_some();
+        if has(b"audit.k8s.io/") && (has(b"\"Event") || has(b"EventList")) {
+            score = score.max(95);
+        } else if has(b"\"auditID\"") && has(b"\"stage\"") && has(b"\"verb\"") {
+            score = score.max(85);
+        } else if has(b"\"auditID\"")
+            || has(b"\"requestReceivedTimestamp\"")
+            || has(b"\"stageTimestamp\"")
+        {
+            // A pretty-printed event puts each field on its own line.
+            pretty_hits += 1;
+        }
+    }
+    if pretty_hits >= 2 {
+        score = score.max(70);
+    } else if pretty_hits == 1 {
+        score = score.max(40);
+    }
+    score
 }
 
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
-pub struct Data {}
+/// Document shapes seen, for the file's detail line.
+const SHAPE_LINES: u8 = 1;
+const SHAPE_PRETTY: u8 = 2;
+const SHAPE_LIST: u8 = 4;
+const SHAPE_ARRAY: u8 = 8;
 
-pub struct Parser;
+/// A document spanning several lines, being collected.
+struct MultiLine {
+    buf: Vec<u8>,
+    /// (position in `buf`, file offset, line number) of each collected line.
+    map: Vec<(usize, u64, u64)>,
+    depth: Depth,
+    /// Length of the first line: long first lines are cut-off JSON lines, not pretty-printing.
+    first_len: usize,
+}
+
+impl MultiLine {
+    /// File line and offset of a position in `buf`.
+    fn locate(&self, pos: usize) -> (u64, u64) {
+        let i = self.map.partition_point(|m| m.0 <= pos).saturating_sub(1);
+        let (p, off, line) = self.map[i];
+        (line, off + (pos - p) as u64)
+    }
+}
+
+/// Incremental audit log parser; see the module docs.
+pub struct Parser {
+    b: Builder,
+    multi: Option<MultiLine>,
+    shapes: u8,
+}
+
+/// The largest multi-line document collected before giving up on it.
+const MAX_DOC: usize = 512 << 20;
+
+/// How a document's positions map to the file.
+enum Place<'a> {
+    /// A single line: file offset of byte 0, and its line number.
+    Line(u64, u64),
+    Multi(&'a MultiLine),
+}
+
+impl Place<'_> {
+    fn at(&self, pos: usize) -> (u64, u64) {
+        match self {
+            Place::Line(off, line) => (*line, off + pos as u64),
+            Place::Multi(m) => m.locate(pos),
+        }
+    }
+    fn loc(&self, r: &std::ops::Range<usize>) -> Loc {
+        let (line, offset) = self.at(r.start);
+        let (_, end) = self.at(r.end.saturating_sub(1));
+        Loc {
+            line,
+            offset,
+            len: end + 1 - offset,
+        }
+    }
+}
+
+/// Result of handling a complete-looking document.
+enum Outcome {
+    Done,
+    /// The JSON ended early: it continues on the next lines.
+    Incomplete,
+}
 
 impl Parser {
+    /// A parser for one file.
     pub fn new(_meta: &FileMeta) -> Self {
-        Parser
+        Self {
+            b: Builder::new(),
+            multi: None,
+            shapes: 0,
+        }
     }
-    pub fn line(&mut self, _line: &[u8], _at: LineAt, _cx: &mut ParseCx<'_>) {}
-    pub fn finish(self, _cx: &mut ParseCx<'_>) -> Data {
-        Data {}
+
+    /// Feed one line (terminator stripped).
+    pub fn line(&mut self, line: &[u8], at: LineAt, cx: &mut ParseCx<'_>) {
+        if self.multi.is_some() {
+            self.continue_multi(line, at, cx);
+            return;
+        }
+        self.start(line, at, cx);
+    }
+
+    fn start(&mut self, line: &[u8], at: LineAt, cx: &mut ParseCx<'_>) {
+        let mut lead = 0;
+        if at.line == 1 && line.starts_with(b"\xEF\xBB\xBF") {
+            lead = 3;
+        }
+        while lead < line.len() && line[lead].is_ascii_whitespace() {
+            lead += 1;
+        }
+        let mut end = line.len();
+        while end > lead && line[end - 1].is_ascii_whitespace() {
+            end -= 1;
+        }
+        if lead == end {
+            return;
+        }
+        let t = &line[lead..end];
+        let off = at.offset + lead as u64;
+        let closed = matches!((t[0], t[t.len() - 1]), (b'{', b'}') | (b'[', b']'));
+        if closed {
+            let place = Place::Line(off, at.line);
+            if let Outcome::Done = self.document(t, &place, false, cx) {
+                return;
+            }
+        }
+        if t[0] == b'{' || t[0] == b'[' {
+            self.multi = Some(MultiLine {
+                buf: Vec::new(),
+                map: Vec::new(),
+                depth: Depth::default(),
+                first_len: t.len(),
+            });
+            self.continue_multi(
+                t,
+                LineAt {
+                    line: at.line,
+                    offset: off,
+                },
+                cx,
+            );
+        } else {
+            cx.diags.skip(
+                at.line,
+                at.offset,
+                DiagKind::Malformed,
+                "not a JSON audit event (expected a line starting with '{')",
+            );
+        }
+    }
+
+    fn continue_multi(&mut self, line: &[u8], at: LineAt, cx: &mut ParseCx<'_>) {
+        let Some(mut m) = self.multi.take() else {
+            return;
+        };
+        // A cut-off JSON line must not swallow the rest of the file: a complete one-line event
+        // at column 0 ends the broken document.
+        if m.first_len > 1024
+            && line.first() == Some(&b'{')
+            && line.last() == Some(&b'}')
+            && serde_json::from_slice::<RawEvent>(line).is_ok_and(|e| e.looks_like_event())
+        {
+            Self::abandon(
+                &m,
+                cx,
+                "JSON document cut off (next line starts a new event)",
+            );
+            self.start(line, at, cx);
+            return;
+        }
+        let pos = m.buf.len();
+        m.map.push((pos, at.offset, at.line));
+        m.buf.extend_from_slice(line);
+        m.buf.push(b'\n');
+        match m.depth.scan(line) {
+            Scan::Open => {
+                if m.buf.len() > MAX_DOC {
+                    Self::abandon(&m, cx, "JSON document over 512 MiB; skipped");
+                } else {
+                    self.multi = Some(m);
+                }
+            }
+            Scan::Invalid(_) => {
+                Self::abandon(&m, cx, "unbalanced '}' or ']'");
+            }
+            Scan::Closed(n) => {
+                let end = pos + n;
+                let doc = m.buf[..end].to_vec();
+                if m.map.len() > 1 {
+                    self.shapes |= SHAPE_PRETTY;
+                }
+                if let Outcome::Incomplete = self.document(&doc, &Place::Multi(&m), true, cx) {
+                    Self::abandon(&m, cx, "invalid JSON document");
+                }
+                let rest = &line[n..];
+                if rest.iter().any(|c| !c.is_ascii_whitespace()) {
+                    let at = LineAt {
+                        line: at.line,
+                        offset: at.offset + n as u64,
+                    };
+                    self.start(rest, at, cx);
+                }
+            }
+        }
+    }
+
+    /// Count every line of a document that could not be read.
+    fn abandon(m: &MultiLine, cx: &mut ParseCx<'_>, why: &str) {
+        let (line, off) = m.locate(0);
+        let n = m.map.len() as u64;
+        cx.diags.skip(
+            line,
+            off,
+            DiagKind::Truncated,
+            format!("{why}; {n} line(s) starting here skipped"),
+        );
+        cx.diags.skipped_lines += n.saturating_sub(1);
+    }
+
+    /// Handle one complete JSON document: an event, an `EventList`, or an array of events.
+    fn document(
+        &mut self,
+        b: &[u8],
+        place: &Place<'_>,
+        multi: bool,
+        cx: &mut ParseCx<'_>,
+    ) -> Outcome {
+        let first = b.iter().position(|c| !c.is_ascii_whitespace()).unwrap_or(0);
+        if b.get(first) == Some(&b'[') {
+            return match array_elements(b, first) {
+                Some(items) => {
+                    self.shapes |= SHAPE_ARRAY;
+                    self.items(b, &items, place, cx);
+                    Outcome::Done
+                }
+                None if !multi => Outcome::Incomplete,
+                None => {
+                    let (line, off) = place.at(first);
+                    cx.diags
+                        .skip(line, off, DiagKind::BadJson, "invalid JSON array of events");
+                    Outcome::Done
+                }
+            };
+        }
+        match serde_json::from_slice::<RawEvent>(b) {
+            Ok(ev) if ev.kind.as_deref() == Some("EventList") => {
+                self.shapes |= SHAPE_LIST;
+                let items = object_field(b, first, b"items").and_then(|i| {
+                    if b[i] == b'n' {
+                        Some(Vec::new())
+                    } else {
+                        array_elements(b, i)
+                    }
+                });
+                match items {
+                    Some(items) => self.items(b, &items, place, cx),
+                    None => {
+                        let (line, off) = place.at(first);
+                        cx.diags.note(
+                            line,
+                            off,
+                            DiagKind::Malformed,
+                            "EventList without an items array",
+                        );
+                    }
+                }
+                Outcome::Done
+            }
+            Ok(ev) => {
+                if !multi {
+                    self.shapes |= SHAPE_LINES;
+                }
+                self.event(&ev, place.loc(&(first..b.len())), cx, true);
+                Outcome::Done
+            }
+            Err(e) if e.is_eof() && !multi => Outcome::Incomplete,
+            Err(e) => {
+                let (line, off) = place.at(first);
+                cx.diags.skip(line, off, DiagKind::BadJson, e.to_string());
+                if let Place::Multi(m) = place {
+                    cx.diags.skipped_lines += (m.map.len() as u64).saturating_sub(1);
+                }
+                Outcome::Done
+            }
+        }
+    }
+
+    fn items(
+        &mut self,
+        b: &[u8],
+        items: &[std::ops::Range<usize>],
+        place: &Place<'_>,
+        cx: &mut ParseCx<'_>,
+    ) {
+        for r in items {
+            let loc = place.loc(r);
+            match serde_json::from_slice::<RawEvent>(&b[r.clone()]) {
+                Ok(ev) => self.event(&ev, loc, cx, false),
+                Err(e) => cx.diags.note(
+                    loc.line,
+                    loc.offset,
+                    DiagKind::BadJson,
+                    format!("list item: {e}"),
+                ),
+            }
+        }
+    }
+
+    fn event(&mut self, ev: &RawEvent<'_>, loc: Loc, cx: &mut ParseCx<'_>, whole_line: bool) {
+        if !ev.looks_like_event() {
+            let why = "JSON object is not an audit event (no auditID, stage or verb)";
+            if whole_line {
+                cx.diags.skip(loc.line, loc.offset, DiagKind::Ignored, why);
+            } else {
+                cx.diags.note(loc.line, loc.offset, DiagKind::Ignored, why);
+            }
+            return;
+        }
+        *cx.records += 1;
+        self.b.add(ev, loc);
+    }
+
+    /// End of file: close any open document and place one timeline event per request.
+    pub fn finish(mut self, cx: &mut ParseCx<'_>) -> Data {
+        if let Some(m) = self.multi.take() {
+            Self::abandon(&m, cx, "input ended inside a JSON document");
+        }
+        let data = self.b.finish();
+        *cx.detail = detail(&data, self.shapes);
+        push_timeline(&data, cx);
+        data
+    }
+}
+
+fn detail(data: &Data, shapes: u8) -> String {
+    let versions: Vec<&str> = data
+        .api_versions
+        .keys()
+        .map(|v| {
+            if v == "(none)" {
+                "audit events (no apiVersion)"
+            } else {
+                v.as_str()
+            }
+        })
+        .collect();
+    let mut kinds = Vec::new();
+    if shapes & SHAPE_LINES != 0 {
+        kinds.push("JSON lines");
+    }
+    if shapes & SHAPE_PRETTY != 0 {
+        kinds.push("pretty-printed JSON");
+    }
+    if shapes & SHAPE_LIST != 0 {
+        kinds.push("EventList (webhook)");
+    }
+    if shapes & SHAPE_ARRAY != 0 {
+        kinds.push("JSON array");
+    }
+    let v = if versions.is_empty() {
+        "audit.k8s.io".to_string()
+    } else {
+        versions.join(" + ")
+    };
+    format!("{v} {}", kinds.join(" + ")).trim().to_string()
+}
+
+/// Timeline kind and severity of a response: kinds carry the severity (the event store keeps one
+/// severity per kind), so failures get their own kinds.
+pub fn kind_of(verb: &str, code: u16) -> (String, Severity) {
+    let v = if verb.is_empty() { "request" } else { verb };
+    match code {
+        500..=599 => (format!("audit.{v}.error"), Severity::Error),
+        429 => (format!("audit.{v}.throttled"), Severity::Warning),
+        401 | 403 => (format!("audit.{v}.denied"), Severity::Warning),
+        _ => (format!("audit.{v}"), Severity::Info),
+    }
+}
+
+fn push_timeline(d: &Data, cx: &mut ParseCx<'_>) {
+    let r = &d.requests;
+    let mut kinds: std::collections::HashMap<(u32, u16), (String, Severity)> = Default::default();
+    let mut labels: std::collections::HashMap<(u32, u32, u32), String> = Default::default();
+    for i in 0..r.len() {
+        let code_class = match r.code[i] {
+            c @ (429 | 401 | 403) => c,
+            500..=599 => 500,
+            _ => 0,
+        };
+        let (kind, severity) = kinds
+            .entry((r.verb[i], code_class))
+            .or_insert_with(|| kind_of(d.str(r.verb[i]), code_class));
+        let label = labels
+            .entry((r.verb[i], r.resource[i], r.subresource[i]))
+            .or_insert_with(|| {
+                let mut s = d.str(r.verb[i]).to_uppercase();
+                s.push(' ');
+                s.push_str(d.str(r.resource[i]));
+                if r.subresource[i] != 0 {
+                    s.push('/');
+                    s.push_str(d.str(r.subresource[i]));
+                }
+                s
+            });
+        let time = if r.received[i] != NO_TIME {
+            r.received[i]
+        } else {
+            r.done[i]
+        };
+        let user = d.str(r.user[i]);
+        cx.events.push(NewEvent {
+            time,
+            kind,
+            severity: *severity,
+            lane: if user.is_empty() { "(no user)" } else { user },
+            label,
+            line: r.line[i] as u64,
+            offset: r.offset[i],
+            len: r.len[i] as u64,
+        });
     }
 }

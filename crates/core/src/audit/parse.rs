@@ -1,0 +1,687 @@
+//! Reading one audit `Event` object into the store.
+//!
+//! Deserialization borrows from the input wherever the JSON has no escapes and skips everything
+//! the analyses do not use (`requestObject`, `responseObject`, `responseStatus.message`, …)
+//! without building it: that is most of the bytes of a `RequestResponse`-level log.
+
+use super::store::*;
+use crate::event::Interner;
+use crate::time::{parse_rfc3339, Micros, NO_TIME};
+use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::Deserialize;
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::fmt;
+
+/// A string borrowed from the input when it has no escapes, owned otherwise.
+pub(crate) struct S<'a>(pub Cow<'a, str>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for S<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = S<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<S<'de>, E> {
+                Ok(S(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<S<'de>, E> {
+                Ok(S(Cow::Owned(v.to_string())))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<S<'de>, E> {
+                Ok(S(Cow::Owned(v)))
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
+/// The first string of a JSON array (`sourceIPs`); the rest is skipped.
+pub(crate) struct FirstStr<'a>(pub Option<Cow<'a, str>>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for FirstStr<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = FirstStr<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an array of strings")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<FirstStr<'de>, A::Error> {
+                let first = seq.next_element::<S<'de>>()?.map(|s| s.0);
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(FirstStr(first))
+            }
+        }
+        d.deserialize_seq(V)
+    }
+}
+
+/// The annotations the cost model reads: `apiserver.latency.k8s.io/*` and priority-and-fairness
+/// level / flow schema. Other annotations (authorization reasons, …) are skipped.
+#[derive(Default)]
+pub(crate) struct Annotations<'a> {
+    pub latency: Vec<(Cow<'a, str>, Cow<'a, str>)>,
+    pub apf_pl: Option<Cow<'a, str>>,
+    pub apf_fs: Option<Cow<'a, str>>,
+}
+
+/// Prefix of the apiserver's latency-tracker annotations.
+pub const LATENCY_PREFIX: &str = "apiserver.latency.k8s.io/";
+
+impl<'de: 'a, 'a> Deserialize<'de> for Annotations<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Annotations<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a map of annotations")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<Annotations<'de>, A::Error> {
+                let mut out = Annotations::default();
+                while let Some(S(k)) = m.next_key::<S<'de>>()? {
+                    if let Some(rest) = k.strip_prefix(LATENCY_PREFIX) {
+                        let rest = rest.to_string();
+                        let v = m.next_value::<S<'de>>()?.0;
+                        out.latency.push((Cow::Owned(rest), v));
+                    } else if is_apf_level_key(&k) {
+                        out.apf_pl = Some(m.next_value::<S<'de>>()?.0);
+                    } else if is_apf_schema_key(&k) {
+                        out.apf_fs = Some(m.next_value::<S<'de>>()?.0);
+                    } else {
+                        m.next_value::<IgnoredAny>()?;
+                    }
+                }
+                Ok(out)
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+/// Annotation keys naming the APF priority level (`apf_pl` in httplog style, or a
+/// `…/priority-level` audit annotation).
+fn is_apf_level_key(k: &str) -> bool {
+    k == "apf_pl"
+        || k.ends_with("/apf_pl")
+        || k.ends_with("apf-pl")
+        || k.ends_with("/priority-level")
+}
+
+/// Annotation keys naming the APF flow schema.
+fn is_apf_schema_key(k: &str) -> bool {
+    k == "apf_fs" || k.ends_with("/apf_fs") || k.ends_with("apf-fs") || k.ends_with("/flow-schema")
+}
+
+#[derive(Deserialize)]
+pub(crate) struct RawUser<'a> {
+    #[serde(borrow, default)]
+    pub username: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub groups: Option<Vec<S<'a>>>,
+}
+
+#[derive(Deserialize)]
+pub(crate) struct RawObjectRef<'a> {
+    #[serde(borrow, default)]
+    pub resource: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub namespace: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub name: Option<Cow<'a, str>>,
+    #[serde(rename = "apiGroup", borrow, default)]
+    pub api_group: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub subresource: Option<Cow<'a, str>>,
+}
+
+#[derive(Deserialize)]
+pub(crate) struct RawStatus {
+    #[serde(default)]
+    pub code: Option<i64>,
+}
+
+/// One audit event (any `audit.k8s.io` version), or the envelope of an `EventList`.
+/// Unknown fields, including the request/response bodies, are skipped without being built.
+#[derive(Deserialize)]
+pub(crate) struct RawEvent<'a> {
+    #[serde(borrow, default)]
+    pub kind: Option<Cow<'a, str>>,
+    #[serde(rename = "apiVersion", borrow, default)]
+    pub api_version: Option<Cow<'a, str>>,
+    #[serde(rename = "auditID", borrow, default)]
+    pub audit_id: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub stage: Option<Cow<'a, str>>,
+    #[serde(rename = "requestURI", borrow, default)]
+    pub request_uri: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub verb: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub user: Option<RawUser<'a>>,
+    #[serde(rename = "impersonatedUser", borrow, default)]
+    pub impersonated: Option<RawUser<'a>>,
+    #[serde(rename = "sourceIPs", borrow, default)]
+    pub source_ips: Option<FirstStr<'a>>,
+    #[serde(rename = "userAgent", borrow, default)]
+    pub user_agent: Option<Cow<'a, str>>,
+    #[serde(rename = "objectRef", borrow, default)]
+    pub object_ref: Option<RawObjectRef<'a>>,
+    #[serde(rename = "responseStatus", default)]
+    pub response_status: Option<RawStatus>,
+    #[serde(rename = "requestReceivedTimestamp", borrow, default)]
+    pub received: Option<Cow<'a, str>>,
+    #[serde(rename = "stageTimestamp", borrow, default)]
+    pub stage_ts: Option<Cow<'a, str>>,
+    /// v1beta1 / v1alpha1 event time.
+    #[serde(borrow, default)]
+    pub timestamp: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub annotations: Option<Annotations<'a>>,
+}
+
+impl RawEvent<'_> {
+    /// Whether this object is an audit event at all (and not, say, some other JSON log).
+    pub fn looks_like_event(&self) -> bool {
+        self.audit_id.is_some() || (self.stage.is_some() && self.verb.is_some())
+    }
+}
+
+/// Where an event's bytes are.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Loc {
+    pub line: u64,
+    pub offset: u64,
+    pub len: u64,
+}
+
+/// The stage of an event.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Stage {
+    Received,
+    Started,
+    Complete,
+    Panic,
+    Other,
+}
+
+fn stage_of(s: Option<&str>) -> Stage {
+    match s {
+        Some("RequestReceived") => Stage::Received,
+        Some("ResponseStarted") => Stage::Started,
+        Some("ResponseComplete") => Stage::Complete,
+        Some("Panic") => Stage::Panic,
+        _ => Stage::Other,
+    }
+}
+
+/// Builds the [`Data`] of one file from events, merging the stages of each request.
+pub(crate) struct Builder {
+    pub data: Data,
+    /// Requests seen without their final stage yet, by hashed auditID.
+    pending: HashMap<[u64; 2], u32>,
+    groupset_index: HashMap<Vec<Sym>, u32>,
+    /// Rows that completed without an earlier stage in this file.
+    complete_only: Vec<(u32, [u64; 2])>,
+    saw_received_stage: bool,
+    groups_scratch: Vec<Sym>,
+}
+
+impl Builder {
+    pub fn new() -> Self {
+        let mut data = Data::default();
+        data.strings.intern("");
+        Self {
+            data,
+            pending: HashMap::new(),
+            groupset_index: HashMap::new(),
+            complete_only: Vec::new(),
+            saw_received_stage: false,
+            groups_scratch: Vec::new(),
+        }
+    }
+
+    fn sym(strings: &mut Interner, s: Option<&str>) -> Sym {
+        match s {
+            Some(s) if !s.is_empty() => strings.intern(s),
+            _ => 0,
+        }
+    }
+
+    /// Add one event. Returns whether it was a new request (not a later stage of a known one).
+    pub fn add(&mut self, ev: &RawEvent<'_>, loc: Loc) -> bool {
+        let stage = stage_of(ev.stage.as_deref());
+        *self
+            .data
+            .stages
+            .entry(ev.stage.as_deref().unwrap_or("(none)").to_string())
+            .or_insert(0) += 1;
+        let ver = ev.api_version.as_deref().unwrap_or("(none)");
+        match self.data.api_versions.get_mut(ver) {
+            Some(n) => *n += 1,
+            None => {
+                self.data.api_versions.insert(ver.to_string(), 1);
+            }
+        }
+        if stage == Stage::Received {
+            self.saw_received_stage = true;
+        }
+        let stage_time = ev
+            .stage_ts
+            .as_deref()
+            .or(ev.timestamp.as_deref())
+            .and_then(parse_rfc3339)
+            .unwrap_or(NO_TIME);
+        let received = ev
+            .received
+            .as_deref()
+            .and_then(parse_rfc3339)
+            .unwrap_or(NO_TIME);
+        let code = ev
+            .response_status
+            .as_ref()
+            .and_then(|s| s.code)
+            .filter(|c| (0..=u16::MAX as i64).contains(c))
+            .unwrap_or(0) as u16;
+        let id = ev.audit_id.as_deref().map(hash_id);
+        let final_stage = matches!(stage, Stage::Complete | Stage::Panic);
+
+        if let Some(id) = id {
+            if let Some(&row) = self.pending.get(&id) {
+                self.merge(row as usize, ev, stage, stage_time, received, code, loc);
+                if final_stage {
+                    self.pending.remove(&id);
+                }
+                self.data.merged_stages += 1;
+                return false;
+            }
+        }
+        let row = self.push_row(ev, stage, stage_time, received, code, loc);
+        if let Some(id) = id {
+            if final_stage {
+                self.complete_only.push((row, id));
+            } else {
+                self.pending.insert(id, row);
+            }
+        }
+        true
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn merge(
+        &mut self,
+        i: usize,
+        ev: &RawEvent<'_>,
+        stage: Stage,
+        stage_time: Micros,
+        received: Micros,
+        code: u16,
+        loc: Loc,
+    ) {
+        let r = &mut self.data.requests;
+        r.flags[i] |= stage_flag(stage);
+        if received != NO_TIME && (r.received[i] == NO_TIME || received < r.received[i]) {
+            r.received[i] = received;
+        }
+        if code != 0 {
+            r.code[i] = code;
+        }
+        if matches!(stage, Stage::Complete | Stage::Panic) {
+            r.done[i] = stage_time;
+        }
+        if stage != Stage::Other {
+            r.line[i] = loc.line.min(u32::MAX as u64) as u32;
+            r.offset[i] = loc.offset;
+            r.len[i] = loc.len.min(u32::MAX as u64) as u32;
+        }
+        self.annotations(i as u32, ev, stage);
+    }
+
+    fn annotations(&mut self, row: u32, ev: &RawEvent<'_>, stage: Stage) {
+        let Some(a) = &ev.annotations else { return };
+        // The latency trackers are final only on the last stage; earlier stages would double-count.
+        if matches!(stage, Stage::Complete | Stage::Panic | Stage::Other) {
+            for (k, v) in &a.latency {
+                if let Some(us) = parse_go_duration(v) {
+                    let key = self.data.strings.intern(k);
+                    self.data.latency_parts.push(LatencyPart {
+                        req: row,
+                        key,
+                        micros: us,
+                    });
+                }
+            }
+        }
+        let r = &mut self.data.requests;
+        if let Some(pl) = a.apf_pl.as_deref() {
+            r.apf_pl[row as usize] = Self::sym(&mut self.data.strings, Some(pl));
+        }
+        if let Some(fs) = a.apf_fs.as_deref() {
+            r.apf_fs[row as usize] = Self::sym(&mut self.data.strings, Some(fs));
+        }
+    }
+
+    fn push_row(
+        &mut self,
+        ev: &RawEvent<'_>,
+        stage: Stage,
+        stage_time: Micros,
+        received: Micros,
+        code: u16,
+        loc: Loc,
+    ) -> u32 {
+        let row = self.data.requests.len() as u32;
+        let strings = &mut self.data.strings;
+        let uri = ev.request_uri.as_deref().unwrap_or("");
+        let q = QueryFlags::of(uri);
+        let verb = ev.verb.as_deref().unwrap_or("");
+        let (resource, subresource, api_group, namespace, name, non_resource) = match &ev.object_ref
+        {
+            Some(o) => (
+                o.resource.as_deref(),
+                o.subresource.as_deref(),
+                o.api_group.as_deref(),
+                o.namespace.as_deref(),
+                o.name.as_deref(),
+                false,
+            ),
+            None => (Some(q.path), None, None, None, None, true),
+        };
+        let mut flags = q.flags | stage_flag(stage);
+        if non_resource {
+            flags |= F_NON_RESOURCE;
+        }
+        if is_long_running(verb, subresource.unwrap_or(""), flags) {
+            flags |= F_LONG_RUNNING;
+        }
+        if verb == "list" {
+            flags |= if list_from_etcd(flags) {
+                F_LIST_ETCD
+            } else {
+                F_LIST_CACHE
+            };
+        }
+        let user = ev.user.as_ref();
+        self.groups_scratch.clear();
+        if let Some(gs) = user.and_then(|u| u.groups.as_ref()) {
+            for g in gs {
+                self.groups_scratch.push(Self::sym(strings, Some(&g.0)));
+            }
+        }
+        let groups = match self.groupset_index.get(&self.groups_scratch) {
+            Some(&g) => g,
+            None => {
+                let g = self.data.groupsets.len() as u32;
+                self.data.groupsets.push(self.groups_scratch.clone());
+                self.groupset_index.insert(self.groups_scratch.clone(), g);
+                g
+            }
+        };
+        let first_time = if received != NO_TIME {
+            received
+        } else if matches!(stage, Stage::Received | Stage::Started) || ev.received.is_none() {
+            // v1beta1 without requestReceivedTimestamp: the first stage seen is the best we have.
+            // A lone final stage gets no start, so its latency stays unknown.
+            if matches!(stage, Stage::Complete | Stage::Panic) {
+                NO_TIME
+            } else {
+                stage_time
+            }
+        } else {
+            NO_TIME
+        };
+        let r = &mut self.data.requests;
+        r.received.push(first_time);
+        r.done
+            .push(if matches!(stage, Stage::Complete | Stage::Panic) {
+                stage_time
+            } else {
+                NO_TIME
+            });
+        r.user
+            .push(Self::sym(strings, user.and_then(|u| u.username.as_deref())));
+        r.groups.push(groups);
+        r.impersonated.push(Self::sym(
+            strings,
+            ev.impersonated.as_ref().and_then(|u| u.username.as_deref()),
+        ));
+        r.user_agent
+            .push(Self::sym(strings, ev.user_agent.as_deref()));
+        r.source_ip.push(Self::sym(
+            strings,
+            ev.source_ips.as_ref().and_then(|s| s.0.as_deref()),
+        ));
+        r.verb.push(Self::sym(strings, Some(verb)));
+        r.resource.push(Self::sym(strings, resource));
+        r.subresource.push(Self::sym(strings, subresource));
+        r.api_group.push(Self::sym(strings, api_group));
+        r.namespace.push(Self::sym(strings, namespace));
+        r.name.push(Self::sym(strings, name));
+        r.code.push(code);
+        r.flags.push(flags);
+        r.limit.push(q.limit);
+        r.apf_pl.push(0);
+        r.apf_fs.push(0);
+        r.line.push(loc.line.min(u32::MAX as u64) as u32);
+        r.offset.push(loc.offset);
+        r.len.push(loc.len.min(u32::MAX as u64) as u32);
+        self.annotations(row, ev, stage);
+        row
+    }
+
+    /// Hand over the store; requests that may continue in another file are listed as open.
+    pub fn finish(mut self) -> Data {
+        let mut open: Vec<OpenRequest> = self
+            .pending
+            .into_iter()
+            .map(|(id, req)| OpenRequest { req, id })
+            .collect();
+        if self.saw_received_stage {
+            open.extend(
+                self.complete_only
+                    .into_iter()
+                    .map(|(req, id)| OpenRequest { req, id }),
+            );
+        }
+        open.sort_by_key(|o| o.req);
+        self.data.open = open;
+        self.data
+    }
+}
+
+fn stage_flag(s: Stage) -> Flags {
+    match s {
+        Stage::Received => F_RECEIVED,
+        Stage::Started => F_STARTED,
+        Stage::Complete => F_COMPLETE,
+        Stage::Panic => F_PANIC,
+        Stage::Other => 0,
+    }
+}
+
+/// Long-running requests hold a connection open by design; their duration is not apiserver
+/// work and would swamp query time.
+pub fn is_long_running(verb: &str, subresource: &str, flags: Flags) -> bool {
+    verb == "watch"
+        || verb == "watchList"
+        || verb == "proxy"
+        || flags & F_WATCH_PARAM != 0
+        || matches!(subresource, "exec" | "attach" | "portforward" | "proxy")
+        || (subresource == "log" && flags & F_FOLLOW != 0)
+}
+
+/// The query-string facts the cost model needs.
+pub struct QueryFlags<'a> {
+    pub path: &'a str,
+    pub flags: Flags,
+    pub limit: u32,
+}
+
+impl<'a> QueryFlags<'a> {
+    /// Read `requestURI`'s query string (already JSON-unescaped, so `\u0026` is `&`).
+    pub fn of(uri: &'a str) -> Self {
+        let (path, query) = match memchr::memchr(b'?', uri.as_bytes()) {
+            Some(i) => (&uri[..i], &uri[i + 1..]),
+            None => (uri, ""),
+        };
+        let mut flags = 0;
+        let mut limit = 0;
+        for kv in query.split('&') {
+            let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
+            match k {
+                "resourceVersion" if !v.is_empty() => {
+                    flags |= F_RV;
+                    if v == "0" {
+                        flags |= F_RV_ZERO;
+                    }
+                }
+                "resourceVersionMatch" => match v {
+                    "Exact" => flags |= F_RVM_EXACT,
+                    "NotOlderThan" => flags |= F_RVM_NOT_OLDER,
+                    _ => {}
+                },
+                "labelSelector" if !v.is_empty() => flags |= F_LABEL_SELECTOR,
+                "fieldSelector" if !v.is_empty() => flags |= F_FIELD_SELECTOR,
+                "watch" if v == "true" || v == "1" => flags |= F_WATCH_PARAM,
+                "follow" if v == "true" || v == "1" => flags |= F_FOLLOW,
+                "continue" if !v.is_empty() => flags |= F_CONTINUE,
+                "limit" => {
+                    if let Ok(n) = v.parse::<u64>() {
+                        if n > 0 {
+                            flags |= F_LIMIT;
+                            limit = n.min(u32::MAX as u64) as u32;
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        QueryFlags { path, flags, limit }
+    }
+}
+
+/// Hash an auditID to 128 bits: UUIDs (the apiserver's format) map exactly, anything else is
+/// hashed twice with SipHash (deterministic keys, so results are reproducible).
+pub fn hash_id(s: &str) -> [u64; 2] {
+    let b = s.as_bytes();
+    if b.len() == 36 {
+        let mut v: u128 = 0;
+        let mut ok = true;
+        for (i, &c) in b.iter().enumerate() {
+            if matches!(i, 8 | 13 | 18 | 23) {
+                ok &= c == b'-';
+                continue;
+            }
+            let d = match c {
+                b'0'..=b'9' => c - b'0',
+                b'a'..=b'f' => c - b'a' + 10,
+                b'A'..=b'F' => c - b'A' + 10,
+                _ => {
+                    ok = false;
+                    0
+                }
+            };
+            v = (v << 4) | d as u128;
+        }
+        if ok {
+            return [(v >> 64) as u64, v as u64];
+        }
+    }
+    use std::hash::{Hash, Hasher};
+    let mut h1 = std::hash::DefaultHasher::new();
+    s.hash(&mut h1);
+    let mut h2 = std::hash::DefaultHasher::new();
+    (s, 0x5eed_u32).hash(&mut h2);
+    // Tag the top bit so a hashed ID can never equal a UUID whose first digit is below 8.
+    [h1.finish() | 1 << 63, h2.finish()]
+}
+
+/// Parse a Go `time.Duration` string (`1.150272ms`, `35.683763759s`, `2m3.5s`, `629.994µs`) to
+/// µs. Negative or malformed values give `None`.
+pub fn parse_go_duration(s: &str) -> Option<i64> {
+    let b = s.as_bytes();
+    if b.is_empty() || b[0] == b'-' {
+        return None;
+    }
+    if s == "0" {
+        return Some(0);
+    }
+    let mut i = 0;
+    let mut total_ns: f64 = 0.0;
+    while i < b.len() {
+        let start = i;
+        while i < b.len() && (b[i].is_ascii_digit() || b[i] == b'.') {
+            i += 1;
+        }
+        if i == start {
+            return None;
+        }
+        let n: f64 = s[start..i].parse().ok()?;
+        let ustart = i;
+        while i < b.len() && !(b[i].is_ascii_digit() || b[i] == b'.') {
+            i += 1;
+        }
+        let unit = match &s[ustart..i] {
+            "ns" => 1.0,
+            "us" | "µs" | "μs" => 1e3,
+            "ms" => 1e6,
+            "s" => 1e9,
+            "m" => 60e9,
+            "h" => 3600e9,
+            _ => return None,
+        };
+        total_ns += n * unit;
+    }
+    let us = total_ns / 1e3;
+    (us.is_finite() && us < i64::MAX as f64).then_some(us.round() as i64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn go_durations() {
+        assert_eq!(parse_go_duration("1.150272ms"), Some(1150));
+        assert_eq!(parse_go_duration("35.683763759s"), Some(35_683_764));
+        assert_eq!(parse_go_duration("629.994µs"), Some(630));
+        assert_eq!(parse_go_duration("317ns"), Some(0));
+        assert_eq!(parse_go_duration("2m3.5s"), Some(123_500_000));
+        assert_eq!(parse_go_duration("-2562047h47m16.854775808s"), None);
+        assert_eq!(parse_go_duration("fast"), None);
+    }
+
+    #[test]
+    fn list_sources_follow_the_cacher() {
+        let f = |uri: &str| QueryFlags::of(uri).flags;
+        assert!(list_from_etcd(f("/api/v1/pods")));
+        assert!(!list_from_etcd(f("/api/v1/pods?resourceVersion=0")));
+        assert!(!list_from_etcd(f(
+            "/api/v1/pods?resourceVersion=0&limit=500"
+        )));
+        assert!(list_from_etcd(f("/api/v1/pods?limit=500")));
+        assert!(list_from_etcd(f(
+            "/api/v1/pods?resourceVersion=10&resourceVersionMatch=Exact"
+        )));
+        assert!(!list_from_etcd(f(
+            "/api/v1/pods?resourceVersion=10&resourceVersionMatch=NotOlderThan&limit=5"
+        )));
+        assert!(!list_from_etcd(f("/api/v1/pods?resourceVersion=25701453")));
+        assert!(list_from_etcd(f(
+            "/api/v1/pods?resourceVersion=25701453&limit=5"
+        )));
+        assert!(list_from_etcd(f("/api/v1/pods?limit=5&continue=abc")));
+    }
+
+    #[test]
+    fn ids_hash_stably() {
+        assert_eq!(
+            hash_id("033d17af-082d-4b24-aa22-627752e83d71"),
+            [0x033d17af082d4b24, 0xaa22627752e83d71]
+        );
+        assert_eq!(hash_id("x"), hash_id("x"));
+        assert_ne!(hash_id("x"), hash_id("y"));
+    }
+}

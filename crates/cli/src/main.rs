@@ -1,6 +1,7 @@
 //! `whodunnit`: the native command. Reads the same files as the browser app, through the same
 //! core, and prints the same numbers.
 
+mod cmd_goroutines;
 mod input;
 
 use clap::{Parser, Subcommand};
@@ -20,6 +21,18 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Goroutine dumps: lock contention and likely holder first, then every group.
+    Goroutines {
+        /// Dump files (panics, SIGQUIT dumps, pprof debug=1/2; wrapped in logs too; .gz too).
+        #[arg(required = true)]
+        files: Vec<String>,
+        /// How alike goroutines must be to share a group: exact, pointer or any.
+        #[arg(long, default_value = "pointer")]
+        similarity: String,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
     /// Per-file summary: format, records, time range, diagnostics.
     Analyze {
         /// Files to read (any format, .gz too).
@@ -34,6 +47,11 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.cmd {
+        Command::Goroutines {
+            files,
+            similarity,
+            json,
+        } => cmd_goroutines::run(&files, &similarity, json),
         Command::Analyze { files, json } => analyze(&files, json),
     }
 }

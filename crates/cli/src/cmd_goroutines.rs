@@ -1,0 +1,217 @@
+//! `whodunnit goroutines FILE…`: lock contention first (waiters, ages, likely holder), then
+//! every group of goroutines, as text or JSON.
+
+use crate::input;
+use std::fmt::Write as _;
+use std::process::ExitCode;
+use whodunnit_core::goroutine::report::{FrameView, GoroutineReport};
+use whodunnit_core::goroutine::{report, GoroutineQuery, Similarity};
+
+/// Run the subcommand.
+pub fn run(paths: &[String], similarity: &str, json: bool) -> ExitCode {
+    let Some(similarity) = Similarity::parse(similarity) else {
+        eprintln!("whodunnit: --similarity must be exact, pointer or any (got {similarity:?})");
+        return ExitCode::from(2);
+    };
+    let (ds, failed) = input::read_all(paths);
+    let q = GoroutineQuery {
+        similarity,
+        ..GoroutineQuery::default()
+    };
+    let rep = report(&ds, &q);
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&rep).expect("report serializes")
+        );
+    } else {
+        print!("{}", render_text(&rep));
+    }
+    if failed > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn frame_line(out: &mut String, indent: &str, f: &FrameView) {
+    let mark = if f.runtime {
+        " [runtime]"
+    } else if f.stdlib {
+        " [std]"
+    } else {
+        ""
+    };
+    let _ = writeln!(
+        out,
+        "{indent}{}({})  {}{}",
+        f.func,
+        f.args,
+        if f.location.is_empty() {
+            "?"
+        } else {
+            &f.location
+        },
+        mark
+    );
+}
+
+/// Frames with runs of runtime frames collapsed.
+fn frames(out: &mut String, indent: &str, frames: &[FrameView], max: usize) {
+    let mut i = 0;
+    let mut shown = 0;
+    while i < frames.len() {
+        if shown >= max {
+            let _ = writeln!(out, "{indent}… {} more frames", frames.len() - i);
+            break;
+        }
+        if frames[i].runtime {
+            let j = frames[i..]
+                .iter()
+                .position(|f| !f.runtime)
+                .map_or(frames.len(), |p| i + p);
+            if j - i > 1 {
+                let _ = writeln!(out, "{indent}({} runtime frames)", j - i);
+                i = j;
+                shown += 1;
+                continue;
+            }
+        }
+        frame_line(out, indent, &frames[i]);
+        i += 1;
+        shown += 1;
+    }
+}
+
+/// The text report.
+pub fn render_text(rep: &GoroutineReport) -> String {
+    let mut out = String::new();
+    for s in &rep.snapshots {
+        let _ = writeln!(
+            out,
+            "== {} ({} groups, {} lock groups{})",
+            s.label,
+            s.groups,
+            s.lock_groups,
+            if s.time_text != "-" {
+                format!(", at {}", s.time_text)
+            } else {
+                String::new()
+            }
+        );
+    }
+    if !rep.lock_groups.is_empty() {
+        let _ = writeln!(out, "\nLOCK CONTENTION");
+        for (i, l) in rep.lock_groups.iter().enumerate() {
+            let snap = rep
+                .snapshots
+                .iter()
+                .find(|s| s.file == l.file && s.snapshot == l.snapshot)
+                .map(|s| s.label.as_str())
+                .unwrap_or("");
+            let _ = writeln!(out, "\n[lock {}] {}  — {snap}", i + 1, l.summary);
+            let sites: Vec<String> = l
+                .call_sites
+                .iter()
+                .map(|c| format!("{}× {} ({})", c.count, c.frame.func, c.frame.location))
+                .collect();
+            let _ = writeln!(out, "  call sites: {}", sites.join(", "));
+            let max = l
+                .histogram
+                .iter()
+                .map(|b| b.count)
+                .max()
+                .unwrap_or(1)
+                .max(1);
+            if l.histogram.len() > 1 {
+                let _ = writeln!(out, "  wait ages:");
+                for b in &l.histogram {
+                    let bar = "#".repeat(((b.count * 40).div_ceil(max)) as usize);
+                    let _ = writeln!(out, "    {:>8} {:>5} {bar}", b.label, b.count);
+                }
+            }
+            if let Some(p) = &l.periodicity {
+                let _ = writeln!(out, "  periodic: {p}");
+            }
+            if l.holders.is_empty() {
+                if let Some(n) = &l.no_holder {
+                    let _ = writeln!(out, "  holder: none found. {n}");
+                }
+            } else {
+                let _ = writeln!(out, "  likely holder candidates:");
+                for h in &l.holders {
+                    let _ = writeln!(
+                        out,
+                        "    goroutine {} [{}{}] score {}",
+                        h.goroutine.map_or("?".into(), |i| i.to_string()),
+                        h.state,
+                        h.wait_minutes
+                            .map_or(String::new(), |w| format!(", {w} min")),
+                        h.score
+                    );
+                    for r in &h.reasons {
+                        let _ = writeln!(out, "      - {r}");
+                    }
+                    frames(&mut out, "        ", &h.frames, 6);
+                }
+            }
+        }
+    }
+    let _ = writeln!(
+        out,
+        "\nGROUPS ({} of {})",
+        rep.groups.len(),
+        rep.total_groups
+    );
+    for g in &rep.groups {
+        let created = g
+            .created_by
+            .as_ref()
+            .map(|c| format!(" created by {} ({})", c.func, c.location))
+            .unwrap_or_default();
+        let ids: Vec<String> = g.ids.iter().take(8).map(|i| i.to_string()).collect();
+        let _ = writeln!(
+            out,
+            "\n{}: {}{}{}{}{}{}",
+            g.count,
+            g.state,
+            if g.wait_text.is_empty() {
+                String::new()
+            } else {
+                format!(" [{}]", g.wait_text)
+            },
+            if g.locked > 0 {
+                " [locked to thread]"
+            } else {
+                ""
+            },
+            created,
+            if ids.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "  goroutines {}{}",
+                    ids.join(", "),
+                    if g.ids_total > ids.len() { ", …" } else { "" }
+                )
+            },
+            g.lock_group
+                .map(|l| format!("  (lock {})", l + 1))
+                .unwrap_or_default()
+        );
+        if let Some(r) = &g.race {
+            let _ = writeln!(out, "    race: {r}");
+        }
+        if g.unavailable {
+            let _ = writeln!(out, "    (stack unavailable: running on another thread)");
+        }
+        frames(&mut out, "    ", &g.frames, 40);
+        if let Some(e) = &g.elided {
+            let _ = writeln!(out, "    {e}");
+        }
+    }
+    for n in &rep.notes {
+        let _ = writeln!(out, "\nnote: {n}");
+    }
+    out
+}

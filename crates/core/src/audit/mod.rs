@@ -70,8 +70,10 @@ impl MultiLine {
     /// File line and offset of a position in `buf`.
     fn locate(&self, pos: usize) -> (u64, u64) {
         let i = self.map.partition_point(|m| m.0 <= pos).saturating_sub(1);
-        let (p, off, line) = self.map[i];
-        (line, off + (pos - p) as u64)
+        match self.map.get(i) {
+            Some(&(p, off, line)) => (line, off + pos.saturating_sub(p) as u64),
+            None => (0, 0),
+        }
     }
 }
 
@@ -81,6 +83,10 @@ pub struct Parser {
     multi: Option<MultiLine>,
     shapes: u8,
 }
+
+/// An opening line longer than this that does not close is a cut-off JSON line, not the start
+/// of a pretty-printed document.
+const CUT_OFF_LINE: usize = 64;
 
 /// The largest multi-line document collected before giving up on it.
 const MAX_DOC: usize = 512 << 20;
@@ -189,13 +195,10 @@ impl Parser {
         let Some(mut m) = self.multi.take() else {
             return;
         };
-        // A cut-off JSON line must not swallow the rest of the file: a complete one-line event
-        // at column 0 ends the broken document.
-        if m.first_len > 1024
-            && line.first() == Some(&b'{')
-            && line.last() == Some(&b'}')
-            && serde_json::from_slice::<RawEvent>(line).is_ok_and(|e| e.looks_like_event())
-        {
+        // A cut-off JSON line must not swallow the rest of the file: pretty-printed documents
+        // open with a short line (`{`), so after a long opening line the next object at
+        // column 0 ends the broken document.
+        if !m.map.is_empty() && m.first_len > CUT_OFF_LINE && line.first() == Some(&b'{') {
             Self::abandon(
                 &m,
                 cx,

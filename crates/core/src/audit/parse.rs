@@ -225,6 +225,7 @@ pub(crate) struct Builder {
     groupset_index: HashMap<Vec<Sym>, u32>,
     /// Rows that completed without an earlier stage in this file.
     complete_only: Vec<(u32, [u64; 2])>,
+    /// The policy logs early stages, so a lone final stage may have started in an earlier file.
     saw_received_stage: bool,
     groups_scratch: Vec<Sym>,
 }
@@ -265,7 +266,7 @@ impl Builder {
                 self.data.api_versions.insert(ver.to_string(), 1);
             }
         }
-        if stage == Stage::Received {
+        if matches!(stage, Stage::Received | Stage::Started) {
             self.saw_received_stage = true;
         }
         let stage_time = ev

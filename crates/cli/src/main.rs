@@ -2,6 +2,7 @@
 //! core, and prints the same numbers.
 
 mod cmd_goroutines;
+mod cmd_timeline;
 mod input;
 
 use clap::{Parser, Subcommand};
@@ -33,6 +34,42 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Classified events of every file in time order (node logs, audit logs, dumps).
+    Timeline {
+        /// Files to read (any format, .gz too).
+        #[arg(required = true)]
+        files: Vec<String>,
+        /// Only this event kind (repeatable), e.g. pleg_unhealthy; `log` = unclassified lines.
+        #[arg(long = "kind")]
+        kinds: Vec<String>,
+        /// Window start: RFC 3339 time or date (UTC).
+        #[arg(long)]
+        since: Option<String>,
+        /// Window end (inclusive): RFC 3339 time or date (UTC).
+        #[arg(long)]
+        until: Option<String>,
+        /// Also list unclassified log lines.
+        #[arg(long)]
+        all: bool,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Most frequent message templates of node logs (unclassified lines by default).
+    Templates {
+        /// Files to read (.gz too).
+        #[arg(required = true)]
+        files: Vec<String>,
+        /// Rows to print (0 = all).
+        #[arg(long, default_value_t = 40)]
+        limit: usize,
+        /// Include templates of classified lines too.
+        #[arg(long)]
+        all: bool,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
     /// Per-file summary: format, records, time range, diagnostics.
     Analyze {
         /// Files to read (any format, .gz too).
@@ -52,6 +89,27 @@ fn main() -> ExitCode {
             similarity,
             json,
         } => cmd_goroutines::run(&files, &similarity, json),
+        Command::Timeline {
+            files,
+            kinds,
+            since,
+            until,
+            all,
+            json,
+        } => cmd_timeline::run(cmd_timeline::TimelineArgs {
+            files,
+            kinds,
+            since,
+            until,
+            all,
+            json,
+        }),
+        Command::Templates {
+            files,
+            limit,
+            all,
+            json,
+        } => cmd_timeline::run_templates(&files, limit, all, json),
         Command::Analyze { files, json } => analyze(&files, json),
     }
 }

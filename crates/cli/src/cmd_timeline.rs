@@ -1,0 +1,158 @@
+//! `whodunnit timeline` (classified events of every file in time order) and
+//! `whodunnit templates` (top message templates of node logs).
+
+use crate::input;
+use std::collections::BTreeSet;
+use std::process::ExitCode;
+use whodunnit_core::nodelog::{resolve_years, templates_report, TemplatesQuery};
+use whodunnit_core::time::{fmt_micros, parse_rfc3339, Micros};
+use whodunnit_core::timeline::{query, TimelineQuery};
+
+/// Options of `whodunnit timeline`.
+pub struct TimelineArgs {
+    pub files: Vec<String>,
+    pub kinds: Vec<String>,
+    pub since: Option<String>,
+    pub until: Option<String>,
+    pub all: bool,
+    pub json: bool,
+}
+
+/// `2017-12-13T16:58:30Z`, `2017-12-13T16:58:30.5+01:00` or a bare date `2017-12-13` (UTC).
+fn parse_time(s: &str) -> Option<Micros> {
+    parse_rfc3339(s)
+        .or_else(|| parse_rfc3339(&format!("{s}Z")))
+        .or_else(|| parse_rfc3339(&format!("{s}T00:00:00Z")))
+}
+
+pub fn run(a: TimelineArgs) -> ExitCode {
+    let mut bad = false;
+    let mut bound = |s: &Option<String>, what: &str| -> Option<Micros> {
+        let s = s.as_ref()?;
+        let t = parse_time(s);
+        if t.is_none() {
+            eprintln!("whodunnit: --{what} {s}: not a time (use RFC 3339, e.g. 2017-12-13T16:58:30Z, or a date)");
+            bad = true;
+        }
+        t
+    };
+    let from = bound(&a.since, "since");
+    let to = bound(&a.until, "until");
+    if bad {
+        return ExitCode::from(2);
+    }
+    let (mut ds, failed) = input::read_all(&a.files);
+    resolve_years(&mut ds);
+    let kinds: Vec<String> = if !a.kinds.is_empty() {
+        a.kinds.clone()
+    } else if a.all {
+        Vec::new()
+    } else {
+        // Classified events only: every kind except unclassified log lines.
+        let set: BTreeSet<&str> = ds
+            .files
+            .iter()
+            .flat_map(|f| f.events.kinds.iter().map(|k| k.name.as_str()))
+            .filter(|k| *k != "log")
+            .collect();
+        if set.is_empty() {
+            vec!["\u{0}none".to_string()]
+        } else {
+            set.into_iter().map(str::to_string).collect()
+        }
+    };
+    let q = TimelineQuery {
+        from,
+        to: to.map(|t| t + 1),
+        bins: 1,
+        kinds,
+        max_events: u32::MAX - 1,
+        ..TimelineQuery::default()
+    };
+    let ans = query(&ds, &q);
+    if a.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&ans).expect("timeline serializes")
+        );
+        return exit(failed);
+    }
+    let lanes: Vec<&str> = ans.lanes.iter().map(|l| l.name.as_str()).collect();
+    for e in ans.events.iter().flatten() {
+        let k = &ans.kinds[e.kind as usize];
+        println!(
+            "{}  {:<8}  {:<24}  {:<28}  {}  ({}:{})",
+            fmt_micros(e.time),
+            e.severity.label(),
+            k.name,
+            lanes.get(e.lane as usize).copied().unwrap_or("?"),
+            e.label,
+            e.file_name,
+            e.line
+        );
+    }
+    println!(
+        "-- {} events in the window; {} without time",
+        ans.in_window, ans.untimed
+    );
+    let mut ks: Vec<_> = ans.kinds.iter().filter(|k| k.count > 0).collect();
+    ks.sort_by(|a, b| b.count.cmp(&a.count));
+    for k in ks {
+        println!(
+            "   {:>8} × {:<28} {}",
+            k.count,
+            k.name,
+            k.period.as_deref().unwrap_or("")
+        );
+    }
+    for f in &ds.files {
+        for n in &f.notes {
+            eprintln!("note: {}: {n}", f.meta.name);
+        }
+    }
+    exit(failed)
+}
+
+pub fn run_templates(files: &[String], limit: usize, all: bool, json: bool) -> ExitCode {
+    let (ds, failed) = input::read_all(files);
+    let r = templates_report(
+        &ds,
+        &TemplatesQuery {
+            limit,
+            include_classified: all,
+            files: Vec::new(),
+        },
+    );
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&r).expect("templates serialize")
+        );
+        return exit(failed);
+    }
+    println!(
+        "{} entries, {} distinct templates{}",
+        r.entries,
+        r.distinct,
+        if all {
+            ""
+        } else {
+            " (unclassified only; --all for every kind)"
+        }
+    );
+    for row in &r.rows {
+        println!(
+            "{:>9} {:>6}  {:<20} {}   [{}:{}]",
+            row.count, row.share, row.kind, row.template, row.example_file_name, row.example_line
+        );
+    }
+    exit(failed)
+}
+
+fn exit(failed: usize) -> ExitCode {
+    if failed > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}

@@ -1,0 +1,267 @@
+//! Message templates: a Drain-style clusterer for log messages.
+//!
+//! Each message (klog header already stripped by the caller) is tokenized on spaces and
+//! values are masked: any token holding a digit (numbers, IPs, durations, hex ids, UUIDs, pod
+//! names with hashes), quoted strings and the value of `key=value`. The masked text is looked up
+//! exactly; on a miss it is compared with the templates of the same length and first token
+//! (Drain's fixed-depth tree) and merged into one when most tokens agree, the differing tokens
+//! becoming `<*>`. Memory is bounded: past [`Miner::MAX`] templates new shapes share one
+//! overflow template.
+
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+
+/// The placeholder for a masked value.
+pub const WILD: &str = "<*>";
+
+/// One mined template.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Template {
+    /// The template text, values masked as `<*>`.
+    pub text: String,
+    /// Log entries that matched it.
+    pub count: u64,
+    /// Event kind of the entries (class name, or `log`).
+    pub kind: String,
+    /// 1-based line and byte offset of the first entry, to show an example.
+    pub example_line: u64,
+    pub example_offset: u64,
+}
+
+/// The online clusterer; see the module docs.
+#[derive(Default)]
+pub struct Miner {
+    pub templates: Vec<Template>,
+    tokens: Vec<Vec<String>>,
+    exact: HashMap<String, u32>,
+    buckets: HashMap<(usize, String), Vec<u32>>,
+    buf: String,
+}
+
+impl Miner {
+    /// Most templates kept per file; beyond this new shapes go to one overflow template.
+    pub const MAX: usize = 20_000;
+    /// Tokens kept per template (long messages are cut, which also bounds cardinality).
+    const MAX_TOKENS: usize = 40;
+    /// Fraction of equal tokens for two same-length messages to share a template.
+    const SIMILARITY: f32 = 0.6;
+
+    /// The template id of `msg`, counting one entry. `kind`/`line`/`offset` describe the first
+    /// entry when the template is new.
+    pub fn add(&mut self, msg: &[u8], kind: &str, line: u64, offset: u64) -> u32 {
+        let mut buf = std::mem::take(&mut self.buf);
+        mask(msg, &mut buf);
+        let id = match self.exact.get(buf.as_str()) {
+            Some(&id) => id,
+            None => self.miss(&buf, kind, line, offset),
+        };
+        self.buf = buf;
+        self.templates[id as usize].count += 1;
+        id
+    }
+
+    fn miss(&mut self, masked: &str, kind: &str, line: u64, offset: u64) -> u32 {
+        let toks: Vec<&str> = masked.split(' ').collect();
+        let first = toks.first().copied().unwrap_or("").to_string();
+        let key = (toks.len(), first);
+        if let Some(ids) = self.buckets.get(&key) {
+            // Drain: most similar template of the same length and first token.
+            let mut best: Option<(u32, f32)> = None;
+            for &id in ids.iter().take(64) {
+                let t = &self.tokens[id as usize];
+                let same = t
+                    .iter()
+                    .zip(&toks)
+                    .filter(|(a, b)| a.as_str() == **b || a.as_str() == WILD)
+                    .count();
+                let sim = same as f32 / toks.len().max(1) as f32;
+                if sim >= Self::SIMILARITY && best.is_none_or(|b| sim > b.1) {
+                    best = Some((id, sim));
+                }
+            }
+            if let Some((id, _)) = best {
+                let t = &mut self.tokens[id as usize];
+                let mut changed = false;
+                for (a, b) in t.iter_mut().zip(&toks) {
+                    if a != b && a != WILD {
+                        *a = WILD.to_string();
+                        changed = true;
+                    }
+                }
+                if changed {
+                    self.templates[id as usize].text = t.join(" ");
+                }
+                if self.exact.len() < Self::MAX * 8 {
+                    self.exact.insert(masked.to_string(), id);
+                }
+                return id;
+            }
+        }
+        if self.templates.len() >= Self::MAX {
+            return self.overflow(kind, line, offset);
+        }
+        let id = self.templates.len() as u32;
+        self.templates.push(Template {
+            text: masked.to_string(),
+            count: 0,
+            kind: kind.to_string(),
+            example_line: line,
+            example_offset: offset,
+        });
+        self.tokens
+            .push(toks.iter().map(|s| s.to_string()).collect());
+        self.exact.insert(masked.to_string(), id);
+        self.buckets.entry(key).or_default().push(id);
+        id
+    }
+
+    fn overflow(&mut self, kind: &str, line: u64, offset: u64) -> u32 {
+        const OVER: &str = "(other messages: template limit reached)";
+        if let Some(&id) = self.exact.get(OVER) {
+            return id;
+        }
+        let id = self.templates.len() as u32;
+        self.templates.push(Template {
+            text: OVER.to_string(),
+            count: 0,
+            kind: kind.to_string(),
+            example_line: line,
+            example_offset: offset,
+        });
+        self.tokens.push(vec![OVER.to_string()]);
+        self.exact.insert(OVER.to_string(), id);
+        id
+    }
+}
+
+/// Whether a token is a value to mask.
+fn is_value(tok: &[u8]) -> bool {
+    tok.iter().any(u8::is_ascii_digit)
+}
+
+/// Mask `msg` into `out` (see the module docs).
+pub fn mask(msg: &[u8], out: &mut String) {
+    out.clear();
+    let mut i = 0;
+    let mut n = 0;
+    let b = msg;
+    while i < b.len() {
+        while i < b.len() && (b[i] == b' ' || b[i] == b'\t') {
+            i += 1;
+        }
+        if i >= b.len() {
+            break;
+        }
+        if n == Miner::MAX_TOKENS {
+            out.push_str(" …");
+            break;
+        }
+        if n > 0 {
+            out.push(' ');
+        }
+        n += 1;
+        // A quoted value, possibly with spaces: one masked token.
+        if b[i] == b'"' || b[i] == b'\'' {
+            let q = b[i];
+            let mut j = i + 1;
+            while j < b.len() && b[j] != q {
+                if b[j] == b'\\' {
+                    j += 1;
+                }
+                j += 1;
+            }
+            out.push_str(WILD);
+            i = (j + 1).min(b.len());
+            // Punctuation glued to the closing quote (`"x":`) stays.
+            while i < b.len() && b[i] != b' ' {
+                push_byte(out, b[i]);
+                i += 1;
+            }
+            continue;
+        }
+        let start = i;
+        while i < b.len() && b[i] != b' ' && b[i] != b'\t' {
+            i += 1;
+        }
+        let tok = &b[start..i];
+        if let Some(eq) = tok.iter().position(|&c| c == b'=') {
+            if eq > 0
+                && tok[..eq]
+                    .iter()
+                    .all(|c| c.is_ascii_alphanumeric() || b"_-.".contains(c))
+            {
+                push_str(out, &tok[..=eq]);
+                out.push_str(WILD);
+                // A quoted value with spaces continues past this token.
+                if tok.get(eq + 1) == Some(&b'"') && !(tok.len() > eq + 2 && tok.ends_with(b"\"")) {
+                    let mut j = i;
+                    while j < b.len() && b[j] != b'"' {
+                        if b[j] == b'\\' {
+                            j += 1;
+                        }
+                        j += 1;
+                    }
+                    i = (j + 1).min(b.len());
+                }
+                continue;
+            }
+        }
+        if is_value(tok) {
+            // Keep trailing punctuation (`10.0.0.1:6443:` → `<*>:`) so sentences still read.
+            out.push_str(WILD);
+            if let Some(&last) = tok.last() {
+                if matches!(last, b':' | b',' | b';' | b')' | b']') && tok.len() > 1 {
+                    out.push(last as char);
+                }
+            }
+        } else {
+            push_str(out, tok);
+        }
+    }
+}
+
+fn push_str(out: &mut String, b: &[u8]) {
+    match std::str::from_utf8(b) {
+        Ok(s) => out.push_str(s),
+        Err(_) => out.push_str(&String::from_utf8_lossy(b)),
+    }
+}
+
+fn push_byte(out: &mut String, c: u8) {
+    if c.is_ascii() {
+        out.push(c as char);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn m(s: &str) -> String {
+        let mut o = String::new();
+        mask(s.as_bytes(), &mut o);
+        o
+    }
+
+    #[test]
+    fn masks_values() {
+        assert_eq!(
+            m(r#"Unable to register node "ip-10-0-9-206" with API server: Post https://10.0.9.206:6443/api/v1/nodes: dial tcp 10.0.9.206:6443: getsockopt: connection refused"#),
+            "Unable to register node <*> with API server: Post <*>: dial tcp <*>: getsockopt: connection refused"
+        );
+        assert_eq!(m(r#"FLAG: --address="0.0.0.0""#), "FLAG: --address=<*>");
+        assert_eq!(m(r#"msg key="a b c" next=1"#), "msg key=<*> next=<*>");
+    }
+
+    #[test]
+    fn drain_merges_same_shape() {
+        let mut mi = Miner::default();
+        let a = mi.add(b"Starting container alpha now", "log", 1, 0);
+        let b = mi.add(b"Starting container beta now", "log", 2, 10);
+        assert_eq!(a, b);
+        assert_eq!(mi.templates[a as usize].text, "Starting container <*> now");
+        assert_eq!(mi.templates[a as usize].count, 2);
+        let c = mi.add(b"Stopped", "log", 3, 20);
+        assert_ne!(a, c);
+    }
+}

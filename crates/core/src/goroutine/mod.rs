@@ -80,15 +80,19 @@ pub fn sniff(sample: &[&[u8]]) -> u32 {
     }
 }
 
-/// One frame, deduplicated: goroutines share frames heavily.
+/// One frame, deduplicated: goroutines share frames heavily. Short keys when serialized.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Frame {
     /// Function name (string id), fully qualified: `net/http.(*conn).serve`.
+    #[serde(rename = "f")]
     pub func: u32,
     /// Arguments as printed between the parentheses (string id); `""` for pprof frames.
+    #[serde(rename = "a")]
     pub args: u32,
     /// Source path (string id); `""` when the dump had no file line.
+    #[serde(rename = "p")]
     pub file: u32,
+    #[serde(rename = "l")]
     pub line: u32,
 }
 
@@ -111,42 +115,57 @@ pub struct RaceAccess {
 }
 
 /// One goroutine (or, for pprof `debug=1`, `count` goroutines with the same stack).
+/// Serialized with short keys: dumps hold hundreds of thousands of these.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Goroutine {
     /// Goroutine ID; `None` for pprof `debug=1` blocks.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<u64>,
     /// How many goroutines this record stands for (pprof `debug=1`), else 1.
+    #[serde(rename = "n", default = "one", skip_serializing_if = "is_one")]
     pub count: u32,
     /// Index into [`Data::snapshots`].
+    #[serde(rename = "s")]
     pub snapshot: u32,
     /// State string id (`semacquire`, `IO wait`, `sync.Mutex.Lock`; `""` when unknown).
+    #[serde(rename = "st")]
     pub state: u32,
     /// Minutes blocked, as printed (`[select, 5 minutes]`); Go prints it from 1 minute on.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "w", default, skip_serializing_if = "Option::is_none")]
     pub wait: Option<u32>,
-    #[serde(default, skip_serializing_if = "is_false")]
+    #[serde(rename = "lk", default, skip_serializing_if = "is_false")]
     pub locked: bool,
     /// Index into [`Data::stacks`].
+    #[serde(rename = "k")]
     pub stack: u32,
     /// The `created by` frame (index into [`Data::frames`]).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "c", default, skip_serializing_if = "Option::is_none")]
     pub created_by: Option<u32>,
     /// Go 1.21+: `created by … in goroutine N`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "p", default, skip_serializing_if = "Option::is_none")]
     pub parent: Option<u64>,
     /// `goroutine running on other thread; stack unavailable`.
-    #[serde(default, skip_serializing_if = "is_false")]
+    #[serde(rename = "u", default, skip_serializing_if = "is_false")]
     pub unavailable: bool,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "r", default, skip_serializing_if = "Option::is_none")]
     pub race: Option<RaceAccess>,
     /// `[originating from goroutine N]:` ancestors (GODEBUG=tracebackancestors).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(rename = "a", default, skip_serializing_if = "Vec::is_empty")]
     pub ancestors: Vec<u64>,
     /// Where the goroutine's text starts (header line) and its length in bytes.
+    #[serde(rename = "l")]
     pub line: u64,
+    #[serde(rename = "o")]
     pub offset: u64,
     pub len: u64,
+}
+
+fn one() -> u32 {
+    1
+}
+
+fn is_one(n: &u32) -> bool {
+    *n == 1
 }
 
 fn is_false(b: &bool) -> bool {

@@ -1,0 +1,534 @@
+//! Goroutine dumps: every corpus variant parses (counts asserted), grouping matches panicparse
+//! (`panicparse -parse=false -rebase=false`, Debian 2.3.0) where it can read the file, lock
+//! contention and holders on the real lock pile-up, wrappers, diff, chunking, no panics.
+
+use proptest::prelude::*;
+use whodunnit_core::goroutine::report::SnapshotRef;
+use whodunnit_core::goroutine::{self, diff, report, GoroutineQuery, Similarity};
+use whodunnit_core::{parse_bytes, Dataset, FileMeta, Format, FormatData, ParsedFile};
+
+const DIR: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../tests/fixtures/goroutines/"
+);
+
+fn read(name: &str) -> Vec<u8> {
+    std::fs::read(format!("{DIR}{name}")).unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+fn parse(name: &str, bytes: &[u8]) -> ParsedFile {
+    parse_bytes(
+        FileMeta {
+            name: name.to_string(),
+            ..FileMeta::default()
+        },
+        bytes,
+    )
+}
+
+fn data(f: &ParsedFile) -> &goroutine::Data {
+    match &f.data {
+        FormatData::Goroutines(d) => d,
+        other => panic!("{}: not read as goroutines: {other:?}", f.meta.name),
+    }
+}
+
+fn dataset(files: Vec<ParsedFile>) -> Dataset {
+    Dataset { files }
+}
+
+/// (file, goroutines per snapshot, groups per snapshot at the default similarity,
+///  panicparse's group count for the whole file or None when it cannot read it).
+///
+/// Differences with panicparse are explained in docs/goroutines.md; in short:
+/// - ancestors: panicparse also compares `[originating from goroutine N]` ancestor stacks
+///   (it treats them as part of `created by`); we group by the goroutine's own stack.
+/// - kvstore (Go 1.24): panicparse 2.3.0 reads `created by F in goroutine N` as a function
+///   named `F in goroutine N`, splitting goroutines by parent ID; we group by creation site.
+/// - pprof debug=1, race_test, errorhandling, partial_createdby, go7725: panicparse stops
+///   at the first line it cannot read (or does not read the format); we recover and go on.
+/// - syzkaller report 7: panicparse stops after the first of the two race reports.
+const CORPUS: &[(&str, &[u64], &[usize], Option<usize>)] = &[
+    (
+        "combinestacks_oom-panic-113-other-threads.txt",
+        &[619],
+        &[8],
+        Some(8),
+    ),
+    ("combinestacks_pprof-http-text.txt", &[154], &[6], None),
+    ("combinestacks_write-stacks-1.txt", &[154], &[6], None),
+    ("combinestacks_write-stacks-2.txt", &[154], &[6], Some(6)),
+    ("gostackparse_ancestors.txt", &[3], &[2], Some(3)),
+    ("gostackparse_cgo.txt", &[3], &[3], Some(3)),
+    ("gostackparse_errorhandling.txt", &[3], &[3], Some(2)),
+    ("gostackparse_frameselided.txt", &[1], &[1], Some(1)),
+    (
+        "gostackparse_frameselided_goroutine.txt",
+        &[2],
+        &[2],
+        Some(2),
+    ),
+    ("gostackparse_go121_createdby.txt", &[2], &[2], Some(2)),
+    ("gostackparse_lockedm.txt", &[1], &[1], Some(1)),
+    ("gostackparse_partial_createdby.txt", &[2], &[2], Some(1)),
+    ("gostackparse_waitsince.txt", &[9], &[9], Some(9)),
+    ("gostackparse_windows.txt", &[1], &[1], Some(1)),
+    ("gotfmt_deadlock.txt", &[3], &[3], Some(3)),
+    ("gotfmt_go7725.txt", &[134], &[33], Some(1)),
+    ("gotfmt_race_test.txt", &[2], &[2], None),
+    ("gotfmt_sigabrt.txt", &[2], &[2], Some(2)),
+    ("gotfmt_timeout.txt", &[3], &[3], Some(3)),
+    (
+        "kvstore_raft_goroutines_go124_windows.txt",
+        &[13],
+        &[11],
+        Some(12),
+    ),
+    ("syzkaller_gvisor_report_0.txt", &[2, 1], &[2, 1], Some(3)),
+    ("syzkaller_gvisor_report_1.txt", &[2, 1], &[2, 1], Some(3)),
+    ("syzkaller_gvisor_report_7.txt", &[2, 2], &[2, 2], Some(2)),
+];
+
+#[test]
+fn every_corpus_file_parses_with_expected_counts() {
+    for &(name, goroutines, groups, pp) in CORPUS {
+        let f = parse(name, &read(name));
+        assert_eq!(f.format, Format::GoroutineDump, "{name}");
+        let d = data(f.as_ref());
+        let got: Vec<u64> = d.snapshots.iter().map(|s| s.total).collect();
+        assert_eq!(got, goroutines, "{name}: goroutines per snapshot");
+        assert_eq!(f.records, goroutines.iter().sum::<u64>(), "{name}: records");
+        let rep = report(&dataset(vec![f.clone()]), &GoroutineQuery::default());
+        let got: Vec<usize> = rep.snapshots.iter().map(|s| s.groups).collect();
+        assert_eq!(
+            got, groups,
+            "{name}: groups per snapshot (panicparse: {pp:?})"
+        );
+        // One timeline event per snapshot.
+        let dumps = (0..f.events.len())
+            .filter(|&i| f.events.kind_name(i) == "goroutine_dump")
+            .count();
+        assert_eq!(dumps, goroutines.len(), "{name}: goroutine_dump events");
+        // Every line is either used or counted.
+        assert!(f.lines >= f.diags.skipped_lines, "{name}");
+    }
+}
+
+trait AsRef2 {
+    fn as_ref(&self) -> &ParsedFile;
+}
+impl AsRef2 for ParsedFile {
+    fn as_ref(&self) -> &ParsedFile {
+        self
+    }
+}
+
+#[test]
+fn negative_sample_is_not_a_goroutine_dump() {
+    let name = "combinestacks_oom-killed.txt";
+    let bytes = read(name);
+    let lines: Vec<&[u8]> = bytes.split(|&c| c == b'\n').take(64).collect();
+    assert!(goroutine::sniff(&lines) < 20);
+}
+
+#[test]
+fn pprof_totals_match_their_header() {
+    for name in [
+        "combinestacks_pprof-http-text.txt",
+        "combinestacks_write-stacks-1.txt",
+    ] {
+        let f = parse(name, &read(name));
+        let s = &data(&f).snapshots[0];
+        assert_eq!(s.declared_total, Some(s.total), "{name}");
+    }
+}
+
+#[test]
+fn write_stacks_2_has_150_waiters_on_one_lock() {
+    let name = "combinestacks_write-stacks-2.txt";
+    let rep = report(
+        &dataset(vec![parse(name, &read(name))]),
+        &GoroutineQuery::default(),
+    );
+    assert_eq!(rep.lock_groups.len(), 1);
+    let l = &rep.lock_groups[0];
+    assert_eq!(l.waiters, 150);
+    assert_eq!(l.address.as_deref(), Some("0xc000192068"));
+    assert_eq!(l.kind, "sync.Mutex");
+    let sites: Vec<(String, u64)> = l
+        .call_sites
+        .iter()
+        .map(|c| (c.frame.func.clone(), c.count))
+        .collect();
+    assert_eq!(
+        sites,
+        vec![("main.a2".to_string(), 100), ("main.b2".to_string(), 50)]
+    );
+    // The main goroutine started the waiters and still runs in their file: top candidate.
+    assert_eq!(l.holders[0].goroutine, Some(1));
+    assert!(l.holders[0]
+        .reasons
+        .iter()
+        .any(|r| r.contains("started the waiters")));
+    // Lock groups come first, and the waiters' groups point at their lock.
+    assert_eq!(rep.groups[0].lock_group, Some(0));
+    assert_eq!(l.waiter_groups.len(), 2);
+}
+
+#[test]
+fn go124_internal_sync_waiter_is_found() {
+    let name = "kvstore_raft_goroutines_go124_windows.txt";
+    let rep = report(
+        &dataset(vec![parse(name, &read(name))]),
+        &GoroutineQuery::default(),
+    );
+    assert_eq!(rep.lock_groups.len(), 1);
+    assert_eq!(rep.lock_groups[0].address.as_deref(), Some("0xc000134930"));
+    assert_eq!(rep.lock_groups[0].waiters, 1);
+    // Windows paths with a space keep their file name.
+    let g = &rep.groups[rep.lock_groups[0].waiter_groups[0]];
+    assert!(g
+        .frames
+        .iter()
+        .any(|f| f.file.starts_with("C:/Program Files/Go/")));
+}
+
+#[test]
+fn pprof_debug1_waiters_are_grouped_by_call_site() {
+    let name = "combinestacks_pprof-http-text.txt";
+    let rep = report(
+        &dataset(vec![parse(name, &read(name))]),
+        &GoroutineQuery::default(),
+    );
+    let w: Vec<(String, u64)> = rep
+        .lock_groups
+        .iter()
+        .map(|l| (l.lock.clone(), l.waiters))
+        .collect();
+    assert_eq!(
+        w,
+        vec![
+            ("main.a2 (stackdemo.go:71)".to_string(), 100),
+            ("main.b2 (stackdemo.go:80)".to_string(), 50),
+            ("main.main (stackdemo.go:62)".to_string(), 1),
+        ]
+    );
+}
+
+#[test]
+fn similarity_levels_nest() {
+    for &(name, ..) in CORPUS {
+        let ds = dataset(vec![parse(name, &read(name))]);
+        let n = |similarity| {
+            report(
+                &ds,
+                &GoroutineQuery {
+                    similarity,
+                    ..GoroutineQuery::default()
+                },
+            )
+            .total_groups
+        };
+        let (e, p, a) = (
+            n(Similarity::Exact),
+            n(Similarity::Pointer),
+            n(Similarity::Any),
+        );
+        assert!(e >= p && p >= a, "{name}: exact {e} pointer {p} any {a}");
+    }
+}
+
+/// Wrap every line of a real dump the way logs carry it.
+fn wrapped(bytes: &[u8], how: &str) -> Vec<u8> {
+    let text = String::from_utf8_lossy(bytes);
+    let mut out = String::new();
+    match how {
+        "journald" => {
+            for l in text.lines() {
+                out.push_str(&format!("Mar 03 10:00:00 node-1 containerd[812]: {l}\n"));
+            }
+        }
+        "cri" => {
+            for l in text.lines() {
+                out.push_str(&format!("2020-03-03T10:00:00.123456789Z stderr F {l}\n"));
+            }
+        }
+        "spaces" => out = text.replace('\t', "        "),
+        "logrus" => {
+            let esc = text
+                .replace('\\', "\\\\")
+                .replace('"', "\\\"")
+                .replace('\n', "\\n")
+                .replace('\t', "\\t");
+            out.push_str("time=\"2020-03-03T09:59:59Z\" level=info msg=\"starting containerd\"\n");
+            out.push_str(&format!(
+                "time=\"2020-03-03T10:00:00Z\" level=info msg=\"=== BEGIN goroutine stack dump ===\\n{esc}\\n=== END goroutine stack dump ===\"\n"
+            ));
+        }
+        "kubelet" => {
+            out.push_str("I0303 10:00:00.000000    1234 kubelet.go:1234] SyncLoop (PLEG)\n");
+            out.push_str("E0303 10:00:01.000000    1234 runtime.go:78] Observed a panic\n");
+            out.push_str(&text);
+            out.push_str("\nI0303 10:00:02.000000    1234 kubelet.go:99] exiting\n");
+        }
+        _ => unreachable!(),
+    }
+    out.into_bytes()
+}
+
+#[test]
+fn wrapped_dumps_read_like_the_original() {
+    let name = "combinestacks_write-stacks-2.txt";
+    let bytes = read(name);
+    for how in ["journald", "cri", "spaces", "logrus", "kubelet"] {
+        let f = parse(how, &wrapped(&bytes, how));
+        assert_eq!(f.format, Format::GoroutineDump, "{how}");
+        let d = data(&f);
+        assert_eq!(d.total_goroutines(), 154, "{how}");
+        let rep = report(&dataset(vec![f.clone()]), &GoroutineQuery::default());
+        assert_eq!(rep.total_groups, 6, "{how}");
+        assert_eq!(rep.lock_groups[0].waiters, 150, "{how}");
+        assert_eq!(
+            rep.lock_groups[0].address.as_deref(),
+            Some("0xc000192068"),
+            "{how}"
+        );
+        if how == "cri" || how == "logrus" {
+            assert_ne!(d.snapshots[0].time, whodunnit_core::time::NO_TIME, "{how}");
+        }
+    }
+}
+
+#[test]
+fn several_dumps_in_one_file_are_snapshots() {
+    let mut bytes = read("gostackparse_waitsince.txt");
+    bytes.extend_from_slice(b"\n");
+    bytes.extend_from_slice(&read("combinestacks_write-stacks-2.txt"));
+    bytes.extend_from_slice(b"\nSIGQUIT: quit\nPC=0x46b3e1 m=0 sigcode=0\n\n");
+    bytes.extend_from_slice(&read("gostackparse_waitsince.txt"));
+    let f = parse("multi", &bytes);
+    let got: Vec<u64> = data(&f).snapshots.iter().map(|s| s.total).collect();
+    assert_eq!(got, vec![9, 154, 9]);
+}
+
+/// Replace each waiter header's state to give it a wait age.
+fn with_ages(bytes: &[u8], age: impl Fn(usize) -> Option<u32>) -> Vec<u8> {
+    let text = String::from_utf8_lossy(bytes);
+    let mut out = String::new();
+    let mut n = 0;
+    for l in text.lines() {
+        if l.starts_with("goroutine ") && l.ends_with(" [semacquire]:") {
+            let head = l.trim_end_matches(" [semacquire]:");
+            match age(n) {
+                Some(m) => out.push_str(&format!("{head} [semacquire, {m} minutes]:\n")),
+                None => out.push_str(&format!("{l}\n")),
+            }
+            n += 1;
+        } else {
+            out.push_str(l);
+            out.push('\n');
+        }
+    }
+    out.into_bytes()
+}
+
+#[test]
+fn evenly_spaced_waiters_are_flagged_periodic() {
+    let bytes = read("combinestacks_write-stacks-2.txt");
+    // One waiter every 2 minutes for 150 waiters (a kubelet-like periodic caller).
+    let aged = with_ages(&bytes, |i| Some(1 + 2 * i as u32));
+    let rep = report(
+        &dataset(vec![parse("aged", &aged)]),
+        &GoroutineQuery::default(),
+    );
+    let l = &rep.lock_groups[0];
+    assert_eq!(l.oldest_minutes, 299);
+    assert!(l
+        .periodicity
+        .as_deref()
+        .is_some_and(|p| p.starts_with("one new waiter every ~2m")));
+    assert_eq!(l.histogram.iter().map(|b| b.count).sum::<u64>(), 150);
+    // The original (all under a minute) is not periodic.
+    let rep = report(
+        &dataset(vec![parse("orig", &bytes)]),
+        &GoroutineQuery::default(),
+    );
+    assert_eq!(rep.lock_groups[0].periodicity, None);
+}
+
+#[test]
+fn diff_finds_goroutines_that_waited_longer_and_vanished() {
+    let bytes = read("combinestacks_write-stacks-2.txt");
+    let before = with_ages(&bytes, |_| Some(3));
+    // Later: everyone waits 5 minutes, and goroutine 34 (the resolver) is gone.
+    let later = with_ages(&bytes, |_| Some(5));
+    let text = String::from_utf8_lossy(&later);
+    let start = text.find("goroutine 34 [select]:").unwrap();
+    let end = start + text[start..].find("\n\n").unwrap() + 2;
+    let later = format!("{}{}", &text[..start], &text[end..]).into_bytes();
+    let ds = dataset(vec![parse("a", &before), parse("b", &later)]);
+    let d = diff(
+        &ds,
+        SnapshotRef {
+            file: 0,
+            snapshot: 0,
+        },
+        SnapshotRef {
+            file: 1,
+            snapshot: 0,
+        },
+        Similarity::Pointer,
+    );
+    let n = |l: &[goroutine::report::DiffEntry]| l.iter().map(|e| e.count).sum::<u64>();
+    assert_eq!(n(&d.waited_longer), 150);
+    assert_eq!(n(&d.vanished), 1);
+    assert_eq!(d.vanished[0].ids, vec![34]);
+    assert_eq!(n(&d.appeared), 0);
+    assert_eq!(d.unchanged, 3);
+}
+
+#[test]
+fn filters_search_function_file_and_state() {
+    let name = "combinestacks_write-stacks-2.txt";
+    let ds = dataset(vec![parse(name, &read(name))]);
+    let q = |text: &str, state: &str, package: &str| {
+        report(
+            &ds,
+            &GoroutineQuery {
+                text: text.into(),
+                state: state.into(),
+                package: package.into(),
+                ..GoroutineQuery::default()
+            },
+        )
+        .matched_goroutines
+    };
+    assert_eq!(q("main.b2", "", ""), 50);
+    // The resolver goroutines (singleflight, cgo) never pass through stackdemo.go.
+    assert_eq!(q("stackdemo.go", "", ""), 152);
+    assert_eq!(q("", "semacquire", ""), 150);
+    assert_eq!(q("", "", "net"), 3);
+}
+
+#[test]
+fn created_by_tree_nests_by_parent_goroutine() {
+    let name = "kvstore_raft_goroutines_go124_windows.txt";
+    let rep = report(
+        &dataset(vec![parse(name, &read(name))]),
+        &GoroutineQuery::default(),
+    );
+    let total: u64 = rep.tree.iter().map(count).sum();
+    assert_eq!(total, 13);
+    fn count(n: &goroutine::tree::CreatorNode) -> u64 {
+        n.goroutines + n.children.iter().map(count).sum::<u64>()
+    }
+    fn depth(n: &goroutine::tree::CreatorNode) -> usize {
+        1 + n.children.iter().map(depth).max().unwrap_or(0)
+    }
+    assert!(rep.tree.iter().map(depth).max().unwrap() >= 3);
+}
+
+#[test]
+fn data_is_compact() {
+    let name = "combinestacks_oom-panic-113-other-threads.txt";
+    let bytes = read(name);
+    let f = parse(name, &bytes);
+    let json = serde_json::to_vec(data(&f)).unwrap();
+    // Round trip: offline reports reload the same data.
+    let back: goroutine::Data = serde_json::from_slice(&json).unwrap();
+    assert_eq!(serde_json::to_vec(&back).unwrap(), json);
+    assert!(
+        json.len() * 3 < bytes.len(),
+        "{} bytes of JSON for a {} byte dump",
+        json.len(),
+        bytes.len()
+    );
+}
+
+fn parse_chunked(bytes: &[u8], sizes: &[usize]) -> String {
+    let mut ing = whodunnit_core::FileIngest::new(FileMeta::default());
+    let mut rest = bytes;
+    let mut i = 0;
+    while !rest.is_empty() {
+        let n = sizes[i % sizes.len()].clamp(1, rest.len());
+        ing.push(&rest[..n]);
+        rest = &rest[n..];
+        i += 1;
+    }
+    let f = ing.finish();
+    serde_json::to_string(&(&f.data, &f.diags, f.records, &f.detail)).unwrap()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+    #[test]
+    fn chunking_does_not_change_the_result(sizes in prop::collection::vec(1usize..5000, 1..8)) {
+        let mut bytes = read("gostackparse_waitsince.txt");
+        bytes.extend_from_slice(&wrapped(&read("combinestacks_write-stacks-2.txt"), "logrus"));
+        bytes.extend_from_slice(&read("combinestacks_pprof-http-text.txt"));
+        let whole = parse_chunked(&bytes, &[bytes.len()]);
+        prop_assert_eq!(whole, parse_chunked(&bytes, &sizes));
+    }
+
+    #[test]
+    fn arbitrary_bytes_never_panic(lines in prop::collection::vec(
+        prop_oneof![
+            Just(b"goroutine 1 [running]:".to_vec()),
+            Just(b"goroutine profile: total 3".to_vec()),
+            Just(b"3 @ 0x1 0x2".to_vec()),
+            Just(b"#\t0x1\tmain.f+0x1\t/a.go:1".to_vec()),
+            Just(b"sync.(*Mutex).lockSlow(0xc000192068)".to_vec()),
+            Just(b"\t/a/b.go:12 +0x1".to_vec()),
+            Just(b"created by main.main in goroutine 1".to_vec()),
+            Just(b"[originating from goroutine 2]:".to_vec()),
+            Just(b"...additional frames elided...".to_vec()),
+            Just(b"Read at 0x00c4211413e0 by goroutine 224:".to_vec()),
+            Just(b"Goroutine 6 (running) created at:".to_vec()),
+            Just(b"panic: boom".to_vec()),
+            Just(b"time=\"x\" level=info msg=\"a\\nb".to_vec()),
+            prop::collection::vec(any::<u8>(), 0..80),
+        ],
+        0..60,
+    )) {
+        let mut bytes = Vec::new();
+        for l in lines {
+            bytes.extend_from_slice(&l);
+            bytes.push(b'\n');
+        }
+        let mut p = goroutine::Parser::new(&FileMeta::default());
+        let mut diags = whodunnit_core::Diagnostics::default();
+        let mut events = whodunnit_core::EventStore::default();
+        let (mut records, mut detail, mut notes) = (0u64, String::new(), Vec::new());
+        let mut cx = whodunnit_core::ingest::ParseCx {
+            diags: &mut diags,
+            events: &mut events,
+            records: &mut records,
+            detail: &mut detail,
+            notes: &mut notes,
+        };
+        let mut off = 0u64;
+        for (i, l) in bytes.split(|&c| c == b'\n').enumerate() {
+            p.line(l, whodunnit_core::lines::LineAt { line: i as u64 + 1, offset: off }, &mut cx);
+            off += l.len() as u64 + 1;
+        }
+        let d = p.finish(&mut cx);
+        let ds = dataset(vec![ParsedFile {
+            meta: FileMeta::default(),
+            format: Format::GoroutineDump,
+            detail: String::new(),
+            gzip: false,
+            bytes_in: 0,
+            bytes: 0,
+            lines: 0,
+            records: 0,
+            diags: Default::default(),
+            notes: vec![],
+            events: Default::default(),
+            data: FormatData::Goroutines(d),
+        }]);
+        for similarity in [Similarity::Exact, Similarity::Pointer, Similarity::Any] {
+            let _ = report(&ds, &GoroutineQuery { similarity, ..GoroutineQuery::default() });
+        }
+    }
+}

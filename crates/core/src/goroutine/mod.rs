@@ -67,11 +67,15 @@ pub fn sniff(sample: &[&[u8]]) -> u32 {
             }
         }
     }
-    let dumpish = frames.min(files + frames / 2) + headers * 4 + strong * 8;
+    let dump_lines = headers + frames + files + strong;
     if strong > 0 || headers > 0 {
-        let total = dumpish + other;
-        let share = if total == 0 { 0 } else { dumpish * 30 / total };
-        (65 + share).min(98)
+        // Mostly dump lines (even inside journald/CRI/logrus wrappers): ours, above the node-log
+        // sniffer's best. A dump embedded in a mostly-log sample stays a log.
+        if dump_lines * 2 >= dump_lines + other {
+            97
+        } else {
+            40 + 40 * dump_lines / (dump_lines + other)
+        }
     } else if frames >= 3 && files >= 3 {
         // A headerless stack (runtime stack, SIGABRT preamble): likely, not certain.
         45

@@ -37,6 +37,7 @@ pub fn sniff(sample: &[&[u8]]) -> u32 {
     let mut n = 0u32;
     let mut hits = 0u32;
     let mut kernel = 0u32;
+    let mut kernel_first = false;
     for l in sample
         .iter()
         .filter(|l| !l.iter().all(u8::is_ascii_whitespace))
@@ -56,6 +57,7 @@ pub fn sniff(sample: &[&[u8]]) -> u32 {
             .any(|w| memchr::memmem::find(l, w.as_bytes()).is_some())
         {
             kernel += 1;
+            kernel_first |= n == 1;
         }
     }
     if n == 0 {
@@ -64,7 +66,9 @@ pub fn sniff(sample: &[&[u8]]) -> u32 {
     if hits > 0 {
         return 50 + 45 * hits / n;
     }
-    if kernel > 0 {
+    // Timestamp-less kernel text must open with a kernel message (or be mostly kernel words),
+    // so prose that mentions the kernel is not taken for a log.
+    if kernel_first || kernel * 10 >= n * 3 {
         return 30;
     }
     0

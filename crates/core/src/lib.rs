@@ -9,6 +9,7 @@ pub mod dataset;
 pub mod decompress;
 pub mod diag;
 pub mod event;
+pub mod findings;
 pub mod format;
 pub mod goroutine;
 pub mod ingest;

@@ -1,7 +1,9 @@
 //! `whodunnit`: the native command. Reads the same files as the browser app, through the same
 //! core, and prints the same numbers.
 
+mod cmd_audit;
 mod cmd_goroutines;
+mod cmd_report;
 mod cmd_timeline;
 mod input;
 
@@ -22,6 +24,12 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Audit logs: who spends the apiserver's time (per user, agent, verb, resource, namespace,
+    /// source IP), LIST-from-etcd calls; `audit history OBJECT FILE...` for an object's history.
+    Audit(cmd_audit::AuditArgs),
+    /// One self-contained HTML file with the app and the analysis, to share offline:
+    /// `report FILE... -o report.html [--redact] [--raw FILE]...`.
+    Report(cmd_report::ReportArgs),
     /// Goroutine dumps: lock contention and likely holder first, then every group.
     Goroutines {
         /// Dump files (panics, SIGQUIT dumps, pprof debug=1/2; wrapped in logs too; .gz too).
@@ -84,6 +92,8 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.cmd {
+        Command::Audit(a) => cmd_audit::run(a),
+        Command::Report(a) => cmd_report::run(a),
         Command::Goroutines {
             files,
             similarity,

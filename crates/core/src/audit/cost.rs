@@ -933,9 +933,19 @@ fn examples(af: &AuditFiles<'_>, ds: &Dataset, picked: &[(u32, u32)], n: usize) 
     if n == 0 {
         return Vec::new();
     }
+    // Long-running requests are open for minutes by design: list them after the slow ones.
     let mut v: Vec<(i64, u32)> = picked
         .iter()
-        .map(|&(ri, _)| (af.reqs[ri as usize].latency().unwrap_or(-1), ri))
+        .map(|&(ri, _)| {
+            let q = &af.reqs[ri as usize];
+            let lat = q.latency().unwrap_or(-1);
+            let lat = if q.flags & F_LONG_RUNNING != 0 {
+                -2 - lat.max(0) / 1000
+            } else {
+                lat
+            };
+            (lat, ri)
+        })
         .collect();
     let cmp = |a: &(i64, u32), b: &(i64, u32)| b.0.cmp(&a.0).then(a.1.cmp(&b.1));
     if v.len() > n {

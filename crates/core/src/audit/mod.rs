@@ -79,7 +79,7 @@ impl MultiLine {
 
 /// Incremental audit log parser; see the module docs.
 pub struct Parser {
-    b: Builder,
+    b: Box<Builder>,
     multi: Option<MultiLine>,
     shapes: u8,
 }
@@ -127,7 +127,7 @@ impl Parser {
     /// A parser for one file.
     pub fn new(_meta: &FileMeta) -> Self {
         Self {
-            b: Builder::new(),
+            b: Box::new(Builder::new()),
             multi: None,
             shapes: 0,
         }

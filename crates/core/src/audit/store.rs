@@ -142,7 +142,8 @@ pub struct OpenRequest {
 /// Everything the audit analyses need from one file.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Data {
-    pub requests: Requests,
+    /// Boxed so the format enums stay small.
+    pub requests: Box<Requests>,
     /// String table shared by all `Sym` columns; entry 0 is `""`.
     pub strings: Interner,
     /// Distinct `user.groups` lists, each a list of `Sym`.

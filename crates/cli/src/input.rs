@@ -3,7 +3,7 @@
 use std::fs::File;
 use std::io::Read;
 use std::time::UNIX_EPOCH;
-use whodunnit_core::{Dataset, FileIngest, FileMeta, ParsedFile};
+use whodunnit_core::{report, Dataset, FileIngest, FileMeta, ParsedFile};
 
 /// Chunk size for reads; the same order as the browser's Blob slices.
 const CHUNK: usize = 4 << 20;
@@ -36,11 +36,41 @@ pub fn read_file(path: &str) -> std::io::Result<ParsedFile> {
     Ok(ing.finish())
 }
 
+/// A whodunnit HTML report's files, if `path` is a report: re-opening a report restores the
+/// analysis it carries instead of parsing the HTML.
+pub fn read_report(path: &str) -> Option<Result<Vec<ParsedFile>, String>> {
+    let mut head = vec![0u8; report::SNIFF_BYTES];
+    let n = File::open(path).and_then(|mut f| f.read(&mut head)).ok()?;
+    if !report::is_report(&head[..n]) {
+        return None;
+    }
+    let bytes = std::fs::read(path).map_err(|e| e.to_string());
+    Some(
+        bytes
+            .and_then(|b| report::extract(&b))
+            .map(|s| s.dataset.files),
+    )
+}
+
 /// Read every path; report unreadable ones on stderr and count them.
 pub fn read_all(paths: &[String]) -> (Dataset, usize) {
     let mut ds = Dataset::default();
     let mut failed = 0;
     for p in paths {
+        match read_report(p) {
+            Some(Ok(files)) => {
+                files.into_iter().for_each(|f| {
+                    ds.add(f);
+                });
+                continue;
+            }
+            Some(Err(e)) => {
+                eprintln!("whodunnit: {p}: cannot read report: {e}");
+                failed += 1;
+                continue;
+            }
+            None => {}
+        }
         match read_file(p) {
             Ok(f) => {
                 ds.add(f);

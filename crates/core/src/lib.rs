@@ -16,6 +16,7 @@ pub mod ingest;
 pub mod lines;
 pub mod nodelog;
 pub mod query;
+pub mod report;
 pub mod summary;
 pub mod time;
 pub mod timeline;

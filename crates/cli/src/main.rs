@@ -3,6 +3,7 @@
 
 mod cmd_audit;
 mod cmd_goroutines;
+mod cmd_report;
 mod cmd_timeline;
 mod input;
 
@@ -26,6 +27,9 @@ enum Command {
     /// Audit logs: who spends the apiserver's time (per user, agent, verb, resource, namespace,
     /// source IP), LIST-from-etcd calls; `audit history OBJECT FILE...` for an object's history.
     Audit(cmd_audit::AuditArgs),
+    /// One self-contained HTML file with the app and the analysis, to share offline:
+    /// `report FILE... -o report.html [--redact] [--raw FILE]...`.
+    Report(cmd_report::ReportArgs),
     /// Goroutine dumps: lock contention and likely holder first, then every group.
     Goroutines {
         /// Dump files (panics, SIGQUIT dumps, pprof debug=1/2; wrapped in logs too; .gz too).
@@ -89,6 +93,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.cmd {
         Command::Audit(a) => cmd_audit::run(a),
+        Command::Report(a) => cmd_report::run(a),
         Command::Goroutines {
             files,
             similarity,

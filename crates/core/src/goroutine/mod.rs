@@ -321,6 +321,8 @@ pub struct Parser {
     wraps: Vec<Wrap>,
     scratch: Vec<u8>,
     key: Vec<u32>,
+    /// A cleared frame buffer to reuse: most goroutines repeat a known stack.
+    spare: Vec<u32>,
     state_empty: u32,
     state_running: u32,
 }
@@ -351,6 +353,7 @@ impl Parser {
             wraps: Vec::new(),
             scratch: Vec::new(),
             key: Vec::new(),
+            spare: Vec::new(),
             state_empty: 0,
             state_running,
         }
@@ -436,6 +439,21 @@ impl Parser {
                 "function line not followed by its file:line",
             );
             self.push_frame(p.func, p.args, 0, 0);
+        }
+        // Fast path: a function line inside a goroutine (no other line kind ends with `)`
+        // and parses as a call without spaces in its name).
+        if self.open.is_some() && t.last() == Some(&b')') {
+            if let Some((func, args)) = self.func_line(t) {
+                self.pending = Some(Pending {
+                    func,
+                    args,
+                    line: at.line,
+                    offset: at.offset,
+                    headerless: false,
+                });
+                self.touch(end);
+                return Ok(());
+            }
         }
         if t.starts_with(b"goroutine ") {
             if let Some(h) = header::parse_header(t) {
@@ -765,7 +783,7 @@ impl Parser {
                 ..Goroutine::default()
             },
             system: false,
-            frames: Vec::new(),
+            frames: std::mem::take(&mut self.spare),
             elided: None,
         });
         self.touch(end);
@@ -846,7 +864,11 @@ impl Parser {
             self.key.extend_from_slice(&[u32::MAX, a, n]);
         }
         let stack = match self.stack_index.get(self.key.as_slice()) {
-            Some(&i) => i,
+            Some(&i) => {
+                o.frames.clear();
+                self.spare = std::mem::take(&mut o.frames);
+                i
+            }
             None => {
                 let i = self.stacks.len() as u32;
                 self.stacks.push(Stack {

@@ -79,7 +79,13 @@ impl<'a> Cx<'a> {
 
     /// Every timed event of node-log files whose kind is one of `kinds`, in time order.
     pub fn node_events(&self, kinds: &[&str]) -> Vec<Ev<'a>> {
-        self.events_where(|f, _| matches!(f, FormatData::NodeLog(_)), kinds)
+        self.events_where(|f, _| matches!(f, FormatData::NodeLog(_)), kinds, false)
+    }
+
+    /// Like [`Cx::node_events`], untimed events included (first, in file order): a kernel
+    /// ring buffer read without `-T` has no times but still names OOM victims.
+    pub fn node_events_untimed_too(&self, kinds: &[&str]) -> Vec<Ev<'a>> {
+        self.events_where(|f, _| matches!(f, FormatData::NodeLog(_)), kinds, true)
     }
 
     /// Every timed event of node-log files whose label contains one of `needles`
@@ -118,6 +124,7 @@ impl<'a> Cx<'a> {
         &self,
         keep_file: impl Fn(&FormatData, usize) -> bool,
         kinds: &[&str],
+        untimed: bool,
     ) -> Vec<Ev<'a>> {
         let mut out = Vec::new();
         for (fi, f) in self.ds.files.iter().enumerate() {
@@ -134,7 +141,7 @@ impl<'a> Cx<'a> {
                 continue;
             }
             for i in 0..e.len() {
-                if e.time[i] != NO_TIME && wanted[e.kind[i] as usize] {
+                if (untimed || e.time[i] != NO_TIME) && wanted[e.kind[i] as usize] {
                     out.push(ev(self.ds, fi, i));
                 }
             }
@@ -236,5 +243,118 @@ pub fn list_text(items: &[String], max: usize) -> String {
             }
         }
         n => format!("{} and {} more", items[..max].join(", "), n - max),
+    }
+}
+
+/// The audit request attributes detectors read, resolved to strings.
+pub struct ReqInfo<'a> {
+    pub user: &'a str,
+    pub user_agent: &'a str,
+    pub verb: &'a str,
+    pub resource: &'a str,
+    pub api_group: &'a str,
+    pub namespace: &'a str,
+    pub name: &'a str,
+}
+
+impl<'a> Cx<'a> {
+    /// The attributes of a merged request.
+    pub fn req(&self, q: &crate::audit::view::Req) -> ReqInfo<'a> {
+        let d = self.audit().data(q);
+        let r = &d.requests;
+        let i = q.row as usize;
+        ReqInfo {
+            user: d.str(r.user[i]),
+            user_agent: d.str(r.user_agent[i]),
+            verb: d.str(r.verb[i]),
+            resource: d.str(r.resource[i]),
+            api_group: d.str(r.api_group[i]),
+            namespace: d.str(r.namespace[i]),
+            name: d.str(r.name[i]),
+        }
+    }
+
+    /// Evidence pointing at a request's final audit event.
+    pub fn req_evidence(&self, q: &crate::audit::view::Req, label: String) -> Evidence {
+        let af = self.audit();
+        let (file, d) = af.files[q.loc_file as usize];
+        let r = &d.requests;
+        let i = q.loc_row as usize;
+        let time = q.start();
+        Evidence {
+            label,
+            time,
+            time_text: time_text(time),
+            kind: EvidenceKind::Event {
+                file,
+                file_name: self.file_name(file),
+                line: r.line[i] as u64,
+                offset: r.offset[i],
+                len: r.len[i] as u64,
+            },
+        }
+    }
+}
+
+/// Evidence opening the API cost view on a slice of requests.
+pub fn requests_evidence(
+    label: String,
+    filters: Vec<(crate::audit::cost::GroupBy, String)>,
+    since: Micros,
+    until: Micros,
+) -> Evidence {
+    Evidence {
+        label,
+        time: since,
+        time_text: time_text(since),
+        kind: EvidenceKind::Requests {
+            filters,
+            since: (since != NO_TIME).then_some(since),
+            until: (until != NO_TIME).then_some(until + 1),
+        },
+    }
+}
+
+impl<'a> Cx<'a> {
+    /// Up to `n` events of `lane` in `file` shortly before `before` (within `window` µs),
+    /// warnings and worse preferred: what a component said just before something went wrong.
+    pub fn preceding(&self, e: &Ev<'_>, window: Micros, n: usize) -> Vec<Ev<'a>> {
+        let Some(f) = self.ds.files.get(e.file) else {
+            return Vec::new();
+        };
+        let s = &f.events;
+        let mut cand: Vec<Ev<'a>> = (0..s.len())
+            .filter(|&i| {
+                let t = s.time[i];
+                t != NO_TIME
+                    && t < e.time
+                    && t >= e.time - window
+                    && s.lanes.get(s.lane[i]) == e.lane
+                    && s.kind_name(i) != e.kind
+            })
+            .map(|i| ev(self.ds, e.file, i))
+            .collect();
+        cand.sort_by_key(|c| (c.time, c.line));
+        let serious: Vec<Ev<'a>> = cand
+            .iter()
+            .copied()
+            .filter(|c| {
+                self.ds.files[c.file]
+                    .events
+                    .kinds
+                    .iter()
+                    .any(|k| k.name == c.kind && k.severity >= crate::event::Severity::Warning)
+            })
+            .collect();
+        let pick = if serious.is_empty() { cand } else { serious };
+        // Latest first, one per message template, then back in time order.
+        let mut out: Vec<Ev<'a>> = Vec::new();
+        for c in pick.iter().rev() {
+            if out.len() < n && !out.iter().any(|o| o.label == c.label) {
+                out.push(*c);
+            }
+        }
+        out.reverse();
+        out
     }
 }

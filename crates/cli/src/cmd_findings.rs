@@ -1,0 +1,166 @@
+//! `whodunnit findings FILE… [--json]`: the known incident patterns found across all files,
+//! most severe first, each with its evidence.
+
+use crate::input;
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::io::{Read, Seek, SeekFrom};
+use std::process::ExitCode;
+use whodunnit_core::decompress::{is_gzip, Gunzip};
+use whodunnit_core::findings::{detect_with, EvidenceKind, FindingsReport, TextSource};
+use whodunnit_core::nodelog::resolve_years;
+use whodunnit_core::Dataset;
+
+/// Gzipped files are decompressed once and kept, up to this size.
+const MAX_CACHED: usize = 1 << 30;
+
+/// Re-reads event bytes from the files on disk (the core itself does no I/O).
+struct Disk<'a> {
+    ds: &'a Dataset,
+    gz: RefCell<HashMap<usize, Option<Vec<u8>>>>,
+}
+
+impl Disk<'_> {
+    fn gunzip(path: &str) -> Option<Vec<u8>> {
+        let mut raw = Vec::new();
+        std::fs::File::open(path).ok()?.read_to_end(&mut raw).ok()?;
+        let mut out = Vec::new();
+        let mut g = Gunzip::new();
+        let mut too_big = false;
+        let mut sink = |b: &[u8]| {
+            if out.len() + b.len() > MAX_CACHED {
+                too_big = true;
+            } else {
+                out.extend_from_slice(b);
+            }
+        };
+        g.push(&raw, &mut sink);
+        g.finish(&mut sink);
+        (!too_big).then_some(out)
+    }
+}
+
+impl TextSource for Disk<'_> {
+    fn text(&self, file: usize, offset: u64, len: u64) -> Option<Vec<u8>> {
+        let f = self.ds.files.get(file)?;
+        let path = &f.meta.name;
+        if f.gzip {
+            let mut cache = self.gz.borrow_mut();
+            let data = cache.entry(file).or_insert_with(|| Self::gunzip(path));
+            let d = data.as_ref()?;
+            let a = (offset as usize).min(d.len());
+            let b = (a + len as usize).min(d.len());
+            return Some(d[a..b].to_vec());
+        }
+        let mut h = std::fs::File::open(path).ok()?;
+        let mut head = [0u8; 2];
+        if h.read(&mut head).ok()? == 2 && is_gzip(&head) {
+            return None;
+        }
+        h.seek(SeekFrom::Start(offset)).ok()?;
+        let mut buf = vec![0u8; len as usize];
+        let n = h.read(&mut buf).ok()?;
+        buf.truncate(n);
+        Some(buf)
+    }
+}
+
+/// Run the subcommand.
+pub fn run(paths: &[String], json: bool) -> ExitCode {
+    let (mut ds, failed) = input::read_all(paths);
+    resolve_years(&mut ds);
+    let disk = Disk {
+        ds: &ds,
+        gz: RefCell::new(HashMap::new()),
+    };
+    let rep = detect_with(&ds, &disk);
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&rep).expect("report serializes")
+        );
+    } else {
+        print!("{}", render_text(&rep));
+    }
+    if failed > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// The report as text: one block per finding, then what each detector could not see.
+pub fn render_text(rep: &FindingsReport) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "{} finding(s) in {} file(s)\n",
+        rep.findings.len(),
+        rep.files
+    );
+    for f in &rep.findings {
+        let span = match (f.from_text.is_empty(), f.to_text.is_empty()) {
+            (false, false) => format!("{} → {} ({})", f.from_text, f.to_text, f.duration_text),
+            _ => "time unknown".to_string(),
+        };
+        let _ = writeln!(s, "[{}] {} — {}", f.severity.label(), f.title, f.id);
+        let _ = writeln!(s, "  {span}");
+        let _ = writeln!(s, "  {}", f.summary);
+        for e in &f.evidence {
+            let at = match &e.kind {
+                EvidenceKind::Event {
+                    file_name, line, ..
+                } => format!("{file_name}:{line}"),
+                EvidenceKind::Requests {
+                    filters,
+                    since,
+                    until,
+                } => {
+                    let f: Vec<String> = filters
+                        .iter()
+                        .map(|(g, v)| format!("{}={v}", g.label()))
+                        .collect();
+                    format!(
+                        "audit requests [{}] {}",
+                        f.join(", "),
+                        match (since, until) {
+                            (Some(a), Some(b)) => format!(
+                                "{} → {}",
+                                whodunnit_core::time::fmt_micros(*a),
+                                whodunnit_core::time::fmt_micros(*b)
+                            ),
+                            _ => String::new(),
+                        }
+                    )
+                }
+                EvidenceKind::LockGroup {
+                    file,
+                    snapshot,
+                    lock,
+                } => format!("goroutines: file {file} snapshot {snapshot} lock {lock}"),
+                EvidenceKind::Window { .. } => "timeline window".to_string(),
+            };
+            let _ = writeln!(s, "    - {} {} ({at})", e.time_text, e.label);
+        }
+        for m in &f.missing {
+            let _ = writeln!(s, "    missing: {m}");
+        }
+        s.push('\n');
+    }
+    let mut quiet = Vec::new();
+    for d in &rep.detectors {
+        if d.findings == 0 {
+            let why = if d.had_input {
+                "nothing found".to_string()
+            } else {
+                format!("could not look: needs {}", d.missing.join("; "))
+            };
+            quiet.push(format!("  {}: {why}", d.title));
+        }
+    }
+    if !quiet.is_empty() {
+        let _ = writeln!(s, "Detectors without findings:\n{}", quiet.join("\n"));
+    }
+    s
+}

@@ -2,6 +2,7 @@
 //! core, and prints the same numbers.
 
 mod cmd_audit;
+mod cmd_findings;
 mod cmd_goroutines;
 mod cmd_report;
 mod cmd_timeline;
@@ -38,6 +39,15 @@ enum Command {
         /// How alike goroutines must be to share a group: exact, pointer or any.
         #[arg(long, default_value = "pointer")]
         similarity: String,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Known incident patterns across all files (stalled namespace deletion, LIST storm, runtime hang, memory pressure, image pulls, hot loops, NotReady nodes, APIService outages), with evidence.
+    Findings {
+        /// Any mix of audit logs, node/component logs and goroutine dumps (.gz too).
+        #[arg(required = true)]
+        files: Vec<String>,
         /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
@@ -99,6 +109,7 @@ fn main() -> ExitCode {
             similarity,
             json,
         } => cmd_goroutines::run(&files, &similarity, json),
+        Command::Findings { files, json } => cmd_findings::run(&files, json),
         Command::Timeline {
             files,
             kinds,

@@ -79,6 +79,10 @@ pub struct AppState {
     pub tab: Tab,
     pub light: bool,
     pub worker_error: Option<String>,
+    /// Set when the analysis came from an offline report: shown in the report banner.
+    pub report: Option<Box<whodunnit_core::report::ReportInfo>>,
+    /// The time window (µs UTC) shared by the timeline and the API cost chart; `None` = everything.
+    pub window: Option<(i64, i64)>,
 }
 
 impl Default for AppState {
@@ -93,6 +97,8 @@ impl Default for AppState {
             tab: Tab::Files,
             light,
             worker_error: None,
+            report: None,
+            window: None,
         }
     }
 }
@@ -102,6 +108,10 @@ pub enum Action {
     Worker(FromWorker),
     Removed(u32),
     Tab(Tab),
+    /// Select a time window (shared by the timeline and the API cost view).
+    Window(Option<(i64, i64)>),
+    /// Switch to a tab and show a window there (evidence links).
+    Show(Tab, Option<(i64, i64)>),
     ToggleTheme,
     WorkerError(String),
 }
@@ -123,6 +133,13 @@ impl Reducible for AppState {
                 s.generation += 1;
             }
             Action::Tab(t) => s.tab = t,
+            Action::Window(w) => s.window = w,
+            Action::Show(t, w) => {
+                s.tab = t;
+                if w.is_some() {
+                    s.window = w;
+                }
+            }
             Action::ToggleTheme => {
                 s.light = !s.light;
                 if let Some(st) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
@@ -146,6 +163,20 @@ impl Reducible for AppState {
                 }
                 FromWorker::Cancelled { id } => set(&mut s, id, FileStatus::Cancelled),
                 FromWorker::Failed { id, error } => set(&mut s, id, FileStatus::Failed(error)),
+                FromWorker::Restored { id, info, files } => {
+                    // The report's files take the place of the report itself.
+                    if let Some(pos) = s.files.iter().position(|f| f.id == id) {
+                        let entries = files.into_iter().map(|f| FileEntry {
+                            id: f.id,
+                            name: f.name,
+                            size: f.size,
+                            status: FileStatus::Done { summary: f.summary, millis: 0.0 },
+                        });
+                        s.files.splice(pos..=pos, entries);
+                    }
+                    s.report = Some(info);
+                    s.generation += 1;
+                }
                 FromWorker::Ready | FromWorker::Answer { .. } | FromWorker::RawText { .. } => {
                     return self
                 }
@@ -201,6 +232,25 @@ pub fn app() -> Html {
             }
             dispatch.dispatch(Action::Added(entries));
         })
+    };
+
+    // Inside an offline report: load the analysis the page carries.
+    {
+        let add = add_files.clone();
+        use_effect_with((), move |_| {
+            if let Some(f) = crate::export::embedded_report() {
+                add.emit(vec![f]);
+            }
+        });
+    }
+    let exporting = use_state(|| false);
+    let open_export = {
+        let exporting = exporting.clone();
+        Callback::from(move |_: MouseEvent| exporting.set(true))
+    };
+    let close_export = {
+        let exporting = exporting.clone();
+        Callback::from(move |_: ()| exporting.set(false))
     };
 
     // Keyboard: 1–5 switch tabs, `o` opens the file picker, `t` toggles the theme.
@@ -340,6 +390,14 @@ pub fn app() -> Html {
         let dispatch = state.dispatcher();
         Callback::from(move |t: Tab| dispatch.dispatch(Action::Tab(t)))
     };
+    let set_window = {
+        let dispatch = state.dispatcher();
+        Callback::from(move |w: Option<(i64, i64)>| dispatch.dispatch(Action::Window(w)))
+    };
+    let show = {
+        let dispatch = state.dispatcher();
+        Callback::from(move |(t, w): (Tab, Option<(i64, i64)>)| dispatch.dispatch(Action::Show(t, w)))
+    };
     let toggle_theme = {
         let dispatch = state.dispatcher();
         Callback::from(move |_: MouseEvent| dispatch.dispatch(Action::ToggleTheme))
@@ -357,11 +415,15 @@ pub fn app() -> Html {
             let files = state.files.clone();
             let view = match state.tab {
                 Tab::Files => html! { <views::files::FilesView files={files} /> },
-                Tab::Timeline => html! { <views::timeline::TimelineView {generation} /> },
-                Tab::Cost => html! { <views::cost::CostView {generation} /> },
+                Tab::Timeline => html! {
+                    <views::timeline::TimelineView {generation} window={state.window} set_window={set_window.clone()} />
+                },
+                Tab::Cost => html! {
+                    <views::cost::CostView {generation} window={state.window} set_window={set_window.clone()} />
+                },
                 Tab::Goroutines => html! { <views::goroutines::GoroutinesView {generation} /> },
                 Tab::Findings => {
-                    html! { <views::findings::FindingsView {generation} on_tab={set_tab.clone()} /> }
+                    html! { <views::findings::FindingsView {generation} show={show.clone()} /> }
                 }
             };
             html! { <ContextProvider<BridgeCtx> context={ctx}>{ view }</ContextProvider<BridgeCtx>> }
@@ -387,10 +449,19 @@ pub fn app() -> Html {
                 </nav>
                 <div class="spacer"></div>
                 <span class="offline-badge" title="Files are read by this page only. Nothing is uploaded: the page's Content-Security-Policy forbids any remote connection.">{"● offline · nothing leaves this browser"}</span>
+                if has_files && bridge.is_some() {
+                    <button id="share-report" class="btn" onclick={open_export} title="Save one HTML file with this analysis that opens offline">{"Share report"}</button>
+                }
                 <button class="btn" onclick={pick.clone()} title="Add files (o)">{"Add files"}</button>
                 <button class="btn icon" onclick={toggle_theme} title="Toggle light/dark theme (t)">{ if state.light { "☾" } else { "☀" } }</button>
                 <input id="file-input" type="file" multiple=true style="display:none" onchange={onpick} />
             </header>
+            if let Some(info) = state.report.as_ref() {
+                <crate::export::ReportBanner info={(**info).clone()} />
+            }
+            if let (true, Some(b)) = (*exporting, bridge.as_ref()) {
+                <crate::export::ExportDialog bridge={BridgeCtx(b.clone())} files={state.files.clone()} on_close={close_export} />
+            }
             <div class="layout">
                 if has_files {
                     <views::sidebar::Sidebar files={state.files.clone()} {on_cancel} {on_remove} />

@@ -26,6 +26,10 @@ pub struct Bridge {
     next_req: Cell<u32>,
     answers: RefCell<HashMap<u32, Callback<serde_json::Value>>>,
     raws: RefCell<HashMap<u32, Callback<RawSlice>>>,
+    /// Messages sent before the worker's wasm finished loading. A worker only installs its
+    /// message handler after instantiation; anything posted earlier would be dropped, so we
+    /// hold messages until it says `Ready`.
+    backlog: RefCell<Option<Vec<js_sys::Object>>>,
     _onmessage: Closure<dyn FnMut(MessageEvent)>,
 }
 
@@ -60,6 +64,13 @@ impl Bridge {
                             cb.emit(text);
                         }
                     }
+                    FromWorker::Ready => {
+                        let backlog = bridge.backlog.borrow_mut().take().unwrap_or_default();
+                        for m in backlog {
+                            let _ = bridge.worker.post_message(&m);
+                        }
+                        events.emit(FromWorker::Ready);
+                    }
                     other => events.emit(other),
                 }
             });
@@ -69,6 +80,7 @@ impl Bridge {
                 next_req: Cell::new(1),
                 answers: RefCell::default(),
                 raws: RefCell::default(),
+                backlog: RefCell::new(Some(Vec::new())),
                 _onmessage: onmessage,
             }
         });
@@ -81,6 +93,10 @@ impl Bridge {
         let _ = Reflect::set(&obj, &"msg".into(), &json.into());
         if let Some(f) = file {
             let _ = Reflect::set(&obj, &"file".into(), f);
+        }
+        if let Some(backlog) = self.backlog.borrow_mut().as_mut() {
+            backlog.push(obj);
+            return;
         }
         let _ = self.worker.post_message(&obj);
     }
@@ -132,6 +148,35 @@ impl Bridge {
             },
             None,
         );
+    }
+
+    /// Build an offline report from the worker's dataset; `assets` is the app's own files
+    /// (`{app_js, app_wasm, worker_js, worker_wasm}` as bytes, `css` as text).
+    pub fn export(
+        &self,
+        redact: bool,
+        include_raw: Vec<u32>,
+        created: String,
+        assets: &JsValue,
+        cb: Callback<serde_json::Value>,
+    ) {
+        let req = self.req();
+        self.answers.borrow_mut().insert(req, cb);
+        let msg = ToWorker::Export {
+            req,
+            redact,
+            include_raw,
+            created,
+        };
+        let obj = js_sys::Object::new();
+        let json = serde_json::to_string(&msg).unwrap_or_default();
+        let _ = Reflect::set(&obj, &"msg".into(), &json.into());
+        let _ = Reflect::set(&obj, &"assets".into(), assets);
+        if let Some(backlog) = self.backlog.borrow_mut().as_mut() {
+            backlog.push(obj);
+            return;
+        }
+        let _ = self.worker.post_message(&obj);
     }
 }
 

@@ -7,6 +7,8 @@
 
 pub mod app;
 pub mod bridge;
+pub mod export;
+pub mod export_worker;
 pub mod fmt;
 pub mod protocol;
 pub mod views;

@@ -4,6 +4,7 @@
 //! serializable; a `File` handle travels beside it (structured clone, no copy of its bytes).
 
 use serde::{Deserialize, Serialize};
+use whodunnit_core::report::ReportInfo;
 use whodunnit_core::{FileSummary, Progress};
 
 /// UI → worker.
@@ -26,6 +27,14 @@ pub enum ToWorker {
         offset: u64,
         len: u64,
         context_lines: u32,
+    },
+    /// Build an offline report (answered with `{"html", "bytes"}` or `{"error"}`). The app's own
+    /// files travel beside the message as `assets`; `include_raw` names UI file ids.
+    Export {
+        req: u32,
+        redact: bool,
+        include_raw: Vec<u32>,
+        created: String,
     },
 }
 
@@ -59,6 +68,21 @@ pub enum FromWorker {
         req: u32,
         text: RawSlice,
     },
+    /// File `id` was a whodunnit report: these files, restored from it, take its place.
+    Restored {
+        id: u32,
+        info: Box<ReportInfo>,
+        files: Vec<RestoredFile>,
+    },
+}
+
+/// One file restored from a report; `id` is new and used for it from then on.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RestoredFile {
+    pub id: u32,
+    pub name: String,
+    pub size: u64,
+    pub summary: Box<FileSummary>,
 }
 
 /// A re-read slice of a file: the event's lines plus some lines around them.

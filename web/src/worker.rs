@@ -56,6 +56,7 @@ pub fn run() {
         let file = Reflect::get(&data, &"file".into())
             .ok()
             .and_then(|f| f.dyn_into::<File>().ok());
+        crate::export_worker::stash_assets(&data);
         handle(&state, msg, file);
     });
     scope().set_onmessage(Some(onmessage.as_ref().unchecked_ref()));
@@ -109,12 +110,31 @@ fn handle(state: &Shared, msg: ToWorker, file: Option<File>) {
                 .map(|(_, f)| f.clone());
             spawn_local(async move {
                 let text = match file {
+                    Some(f) if crate::export_worker::is_no_raw(&f) => crate::export_worker::no_raw(),
                     Some(f) => read_raw(&f, offset, len, context_lines)
                         .await
                         .unwrap_or_default(),
                     None => RawSlice::default(),
                 };
                 post(&FromWorker::RawText { req, text });
+            });
+        }
+        ToWorker::Export {
+            req,
+            redact,
+            include_raw,
+            created,
+        } => {
+            let picks: Vec<(usize, File)> = {
+                let s = state.borrow();
+                let pos = |id: &u32| s.handles.iter().position(|(i, _)| i == id);
+                include_raw.iter().filter_map(|id| pos(id).map(|p| (p, s.handles[p].1.clone()))).collect()
+            };
+            let state = state.clone();
+            spawn_local(async move {
+                let raws = crate::export_worker::read_whole(picks).await;
+                let answer = crate::export_worker::export(&state.borrow().ds, redact, raws, created);
+                post(&FromWorker::Answer { req, answer });
             });
         }
     }
@@ -132,6 +152,28 @@ fn pump(state: &Shared) {
             let next = state.borrow_mut().queue.pop_front();
             let Some((id, file)) = next else { break };
             let started = js_sys::Date::now();
+            // A whodunnit report re-opens the analysis it carries.
+            match crate::export_worker::try_restore(&file).await {
+                Some(Ok(r)) => {
+                    let mut s = state.borrow_mut();
+                    let mut files = Vec::new();
+                    for (i, (parsed, handle)) in r.files.into_iter().enumerate() {
+                        let sub = crate::export_worker::sub_id(id, i);
+                        files.push(crate::export_worker::restored_file(sub, &parsed));
+                        s.ds.add(parsed);
+                        s.handles.push((sub, handle));
+                    }
+                    drop(s);
+                    let info = Box::new(r.info);
+                    post(&FromWorker::Restored { id, info, files });
+                    continue;
+                }
+                Some(Err(error)) => {
+                    post(&FromWorker::Failed { id, error });
+                    continue;
+                }
+                None => {}
+            }
             match read_file(&state, id, &file).await {
                 Ok(Some(parsed)) => {
                     let summary = Box::new(FileSummary::of(&parsed));

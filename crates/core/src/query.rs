@@ -15,6 +15,19 @@ pub enum Query {
     /// Known incident patterns with their evidence (no raw text: APIService names come from
     /// event labels and audit 503s).
     Findings,
+    /// Goroutine groups, lock contention and holder candidates.
+    Goroutines(crate::goroutine::report::GoroutineQuery),
+    /// Two snapshots of one process compared.
+    GoroutineDiff {
+        before: crate::goroutine::report::SnapshotRef,
+        after: crate::goroutine::report::SnapshotRef,
+        #[serde(default)]
+        similarity: crate::goroutine::frame::Similarity,
+    },
+    /// API cost from audit logs.
+    Cost(crate::audit::cost::CostQuery),
+    /// Every request that touched an object (`namespace foo`, `pods/bar`, `ns/pods/bar`).
+    History { object: String, max: usize },
 }
 
 /// Answer a query. Never fails: a query about data that was not loaded answers with empty results.
@@ -23,6 +36,24 @@ pub fn answer(ds: &Dataset, q: &Query) -> serde_json::Value {
         Query::Summaries => serde_json::to_value(ds.summaries()),
         Query::Timeline(tq) => serde_json::to_value(crate::timeline::query(ds, tq)),
         Query::Findings => serde_json::to_value(crate::findings::detect(ds)),
+        Query::Goroutines(gq) => serde_json::to_value(crate::goroutine::report::report(ds, gq)),
+        Query::GoroutineDiff {
+            before,
+            after,
+            similarity,
+        } => serde_json::to_value(crate::goroutine::report::diff(
+            ds,
+            *before,
+            *after,
+            *similarity,
+        )),
+        Query::Cost(cq) => serde_json::to_value(crate::audit::cost::cost_report(ds, cq)),
+        Query::History { object, max } => match crate::audit::history::ObjectSpec::parse(object) {
+            Some(spec) => serde_json::to_value(crate::audit::history::history(ds, &spec, *max)),
+            None => Ok(serde_json::json!({
+                "error": format!("cannot read {object:?} as an object: try `namespace foo`, `pods/bar` or `foo/pods/bar`")
+            })),
+        },
     };
     v.unwrap_or_else(|e| serde_json::json!({ "error": e.to_string() }))
 }

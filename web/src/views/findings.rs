@@ -6,7 +6,7 @@ use yew::prelude::*;
 #[derive(Properties, PartialEq)]
 pub struct Props {
     pub generation: u32,
-    pub on_tab: Callback<Tab>,
+    pub show: Callback<(Tab, Option<(i64, i64)>)>,
 }
 
 #[function_component(FindingsView)]

@@ -1,5 +1,14 @@
-//! goroutines view (being built).
-use crate::views::Nothing;
+//! The Goroutines view: lock pile-ups first (waiters, age histogram, the likely holder and
+//! why), then every group of goroutines with the same story; filter, regroup, compare dumps.
+
+use crate::fmt;
+use crate::views::{use_query, Nothing};
+use std::collections::HashSet;
+use whodunnit_core::goroutine::frame::Similarity;
+use whodunnit_core::goroutine::report::{
+    FrameView, GoroutineDiff, GoroutineQuery, GoroutineReport, GroupView, LockGroup, SnapshotRef,
+};
+use whodunnit_core::query::Query;
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
@@ -8,6 +17,303 @@ pub struct Props {
 }
 
 #[function_component(GoroutinesView)]
-pub fn view(_p: &Props) -> Html {
-    html! { <Nothing title="goroutines">{"This view is being built."}</Nothing> }
+pub fn goroutines_view(p: &Props) -> Html {
+    let similarity = use_state(Similarity::default);
+    let text = use_state(String::new);
+    let state = use_state(String::new);
+    let snapshot = use_state(|| None::<SnapshotRef>);
+    let show_runtime = use_state(|| false);
+    let expanded = use_state(HashSet::<usize>::new);
+    let compare = use_state(|| None::<(SnapshotRef, SnapshotRef)>);
+    let q = GoroutineQuery {
+        similarity: *similarity,
+        text: (*text).clone(),
+        state: (*state).clone(),
+        package: String::new(),
+        files: Vec::new(),
+        snapshot: *snapshot,
+        max_groups: 300,
+    };
+    let answer = use_query::<GoroutineReport>(Query::Goroutines(q), p.generation);
+    let r = match &*answer {
+        Some(Ok(r)) => r.clone(),
+        Some(Err(e)) => return html! { <div class="view error">{ e }</div> },
+        None => return html! { <div class="view muted">{"Grouping goroutines…"}</div> },
+    };
+    if r.snapshots.is_empty() {
+        return html! {
+            <div class="view">
+                <Nothing title="No goroutine dump loaded">
+                    {"Drop a Go goroutine dump — SIGQUIT output, a panic, `curl /debug/pprof/goroutine?debug=2` (or debug=1), or a kubelet/containerd log with a dump inside. Goroutines are grouped by what they wait on, lock pile-ups come first with the likely holder."}
+                </Nothing>
+            </div>
+        };
+    }
+    let text_input = {
+        let text = text.clone();
+        Callback::from(move |e: InputEvent| {
+            if let Some(i) = e.target_dyn_into::<web_sys::HtmlInputElement>() {
+                text.set(i.value());
+            }
+        })
+    };
+    let state_input = {
+        let state = state.clone();
+        Callback::from(move |e: InputEvent| {
+            if let Some(i) = e.target_dyn_into::<web_sys::HtmlInputElement>() {
+                state.set(i.value());
+            }
+        })
+    };
+    let sim_button = |label: &'static str, s: Similarity, title: &'static str| {
+        let similarity = similarity.clone();
+        html! { <button {title} class={classes!((*similarity == s).then_some("on"))} onclick={Callback::from(move |_| similarity.set(s))}>{ label }</button> }
+    };
+    let snap_select = {
+        let snapshot = snapshot.clone();
+        Callback::from(move |e: Event| {
+            if let Some(sel) = e.target_dyn_into::<web_sys::HtmlSelectElement>() {
+                let v = sel.value();
+                snapshot.set(v.split_once(':').and_then(|(f, s)| Some(SnapshotRef { file: f.parse().ok()?, snapshot: s.parse().ok()? })));
+            }
+        })
+    };
+    let toggle = |id: usize| {
+        let expanded = expanded.clone();
+        Callback::from(move |_: MouseEvent| {
+            let mut s = (*expanded).clone();
+            if !s.remove(&id) {
+                s.insert(id);
+            }
+            expanded.set(s);
+        })
+    };
+    let rt = *show_runtime;
+    let compare_ui = compare_controls(&r, compare.clone());
+
+    html! {
+        <div class="view goroutines-view">
+            <div class="toolbar">
+                <input type="search" placeholder="search function, file, package" value={(*text).clone()} oninput={text_input} />
+                <input type="text" placeholder="state (e.g. semacquire)" value={(*state).clone()} oninput={state_input} style="width:170px" />
+                <span class="muted small">{"group by"}</span>
+                <span class="seg">
+                    { sim_button("exact", Similarity::Exact, "Arguments must be equal") }
+                    { sim_button("any pointer", Similarity::Pointer, "Pointer arguments may differ (default)") }
+                    { sim_button("any value", Similarity::Any, "Arguments ignored") }
+                </span>
+                <select onchange={snap_select}>
+                    <option value="" selected={snapshot.is_none()}>{ format!("all {} snapshots", r.snapshots.len()) }</option>
+                    { for r.snapshots.iter().map(|s| {
+                        let v = format!("{}:{}", s.file, s.snapshot);
+                        let sel = *snapshot == Some(SnapshotRef { file: s.file, snapshot: s.snapshot });
+                        html! { <option value={v} selected={sel}>{ &s.label }</option> }
+                    }) }
+                </select>
+                <label class="small"><input type="checkbox" checked={rt} onchange={{ let s = show_runtime.clone(); Callback::from(move |_| s.set(!*s)) }} />{" show runtime frames"}</label>
+            </div>
+            <div class="stat-row">
+                <super::files::Stat label="goroutines" value={fmt::count(r.total_goroutines)} />
+                <super::files::Stat label="matching" value={fmt::count(r.matched_goroutines)} />
+                <super::files::Stat label="groups" value={fmt::count(r.total_groups as u64)} />
+                <super::files::Stat label="contended locks" value={fmt::count(r.lock_groups.len() as u64)} warn={!r.lock_groups.is_empty()} id="lock-group-count" />
+            </div>
+            { for r.notes.iter().map(|n| html! { <div class="note">{"ⓘ "}{ n }</div> }) }
+            if !r.lock_groups.is_empty() {
+                <h2 class="section">{"Lock contention"}</h2>
+                { for r.lock_groups.iter().map(|l| lock_card(l, &r, rt)) }
+            }
+            <h2 class="section">{ format!("Goroutine groups ({} of {})", r.groups.len(), r.total_groups) }</h2>
+            <table class="grid groups-table">
+                <thead><tr><th class="num">{"count"}</th><th>{"state"}</th><th>{"waiting"}</th><th>{"where"}</th><th>{"created by"}</th><th>{"snapshot"}</th></tr></thead>
+                <tbody>
+                { for r.groups.iter().map(|g| {
+                    let open = expanded.contains(&g.id);
+                    html! {
+                        <>
+                        <tr class={classes!("group-row", g.lock_group.is_some().then_some("locked-row"))} onclick={toggle(g.id)} style="cursor:pointer">
+                            <td class="num"><b>{ fmt::count(g.count) }</b></td>
+                            <td class={classes!(state_class(&g.state))}>{ &g.state }{ if g.locked > 0 { " 🔒" } else { "" } }</td>
+                            <td class="num">{ &g.wait_text }</td>
+                            <td class="mono small">{ if open { "▾ " } else { "▸ " } }{ &g.title }</td>
+                            <td class="mono small">{ g.created_by.as_ref().map(|c| c.func.clone()).unwrap_or_default() }</td>
+                            <td class="muted small">{ r.snapshots.iter().find(|s| s.file == g.file && s.snapshot == g.snapshot).map(|s| s.label.clone()).unwrap_or_default() }</td>
+                        </tr>
+                        if open {
+                            <tr><td colspan="6">{ group_detail(g, rt) }</td></tr>
+                        }
+                        </>
+                    }
+                }) }
+                </tbody>
+            </table>
+            { compare_ui }
+            if let Some((a, b)) = *compare {
+                <DiffView generation={p.generation} before={a} after={b} similarity={*similarity} />
+            }
+        </div>
+    }
+}
+
+fn state_class(s: &str) -> &'static str {
+    if s.contains("semacquire") || s.contains("Lock") || s.contains("deadlock") {
+        "bad"
+    } else if s.contains("IO wait") || s.contains("select") || s.contains("chan") {
+        "warn"
+    } else {
+        ""
+    }
+}
+
+fn lock_card(l: &LockGroup, r: &GoroutineReport, rt: bool) -> Html {
+    let max = l.histogram.iter().map(|b| b.count).max().unwrap_or(1).max(1);
+    html! {
+        <div class="card alert lock-card" data-lock={l.lock.clone()}>
+            <h3>{ &l.summary }</h3>
+            <div class="small muted">
+                { format!("{} · {} waiters · waiting {}–{} min", l.kind, l.waiters, l.newest_minutes, l.oldest_minutes) }
+                if let Some(a) = &l.address { { " · address " }<span class="mono">{ a }</span> }
+            </div>
+            if let Some(p) = &l.periodicity { <div class="periodic">{"⟳ "}{ p }</div> }
+            <div class="split">
+                <div>
+                    <div class="small muted">{"Waiters by age (minutes waiting)"}</div>
+                    <div class="bars">
+                        { for l.histogram.iter().map(|b| html! {
+                            <div class="b" style={format!("height:{:.0}%", (b.count as f64 / max as f64 * 100.0).max(4.0))} title={format!("{}: {} goroutines", b.label, b.count)}></div>
+                        }) }
+                    </div>
+                    <div class="bar-labels small muted">
+                        { for l.histogram.iter().map(|b| html! { <span>{ &b.label }</span> }) }
+                    </div>
+                    <div class="small muted" style="margin-top:8px">{"Called Lock from"}</div>
+                    <ul class="mono small callsites">
+                        { for l.call_sites.iter().map(|c| html! { <li><b>{ c.count }</b>{ " × " }{ &c.frame.func }{ " " }<span class="muted">{ &c.frame.location }</span></li> }) }
+                    </ul>
+                </div>
+                <div>
+                    <div class="small muted">{"Likely holder"}</div>
+                    if l.holders.is_empty() {
+                        <div class="warn small">{ l.no_holder.clone().unwrap_or_else(|| "No candidate.".into()) }</div>
+                    }
+                    { for l.holders.iter().take(3).enumerate().map(|(i, h)| html! {
+                        <div class={classes!("holder", (i == 0).then_some("top"))}>
+                            <div><b>{ h.goroutine.map(|g| format!("goroutine {g}")).unwrap_or_else(|| "a goroutine".into()) }</b>
+                                { format!(" [{}{}]", h.state, h.wait_minutes.map(|m| format!(", {m} min")).unwrap_or_default()) }
+                                <span class="pill">{ format!("score {}", h.score) }</span></div>
+                            <ul class="small reasons">{ for h.reasons.iter().map(|x| html!{ <li>{ x }</li> }) }</ul>
+                            { stack(&h.frames, rt, 8) }
+                        </div>
+                    }) }
+                </div>
+            </div>
+            <div class="small muted">{ format!("{} waiter groups below are marked", l.waiter_groups.len()) }{ if r.lock_groups.len() > 1 { "" } else { "" } }</div>
+        </div>
+    }
+}
+
+fn group_detail(g: &GroupView, rt: bool) -> Html {
+    html! {
+        <div class="group-detail">
+            { stack(&g.frames, rt, 200) }
+            if let Some(e) = &g.elided { <div class="muted small">{ e }</div> }
+            if let Some(c) = &g.created_by { <div class="small">{"created by "}<span class="mono">{ &c.func }</span>{" "}<span class="muted mono">{ &c.file }{":"}{ c.line }</span></div> }
+            if let Some(race) = &g.race { <div class="bad small">{ race }</div> }
+            <div class="muted small">{ format!("goroutines: {}{}", g.ids.iter().take(40).map(|i| i.to_string()).collect::<Vec<_>>().join(", "), if g.ids_total > 40 { format!(" … ({} in all)", g.ids_total) } else { String::new() }) }</div>
+        </div>
+    }
+}
+
+/// A stack, innermost first; runtime frames collapsed unless asked for, stdlib dimmed.
+fn stack(frames: &[FrameView], show_runtime: bool, max: usize) -> Html {
+    let mut hidden = 0;
+    let shown: Vec<&FrameView> = frames
+        .iter()
+        .filter(|f| {
+            let keep = show_runtime || !f.runtime;
+            if !keep {
+                hidden += 1;
+            }
+            keep
+        })
+        .take(max)
+        .collect();
+    html! {
+        <pre class="stack">
+            { for shown.iter().map(|f| html! {
+                <div class={classes!(f.stdlib.then_some("frame-std"))}>
+                    <span class="frame-func">{ &f.func }</span>{"("}<span class="muted">{ &f.args }</span>{")"}
+                    {"\n    "}<span class="frame-loc">{ &f.file }{ if f.line > 0 { format!(":{}", f.line) } else { String::new() } }</span>
+                </div>
+            }) }
+            if hidden > 0 { <div class="muted">{ format!("… {hidden} runtime frames hidden") }</div> }
+        </pre>
+    }
+}
+
+fn compare_controls(r: &GoroutineReport, compare: UseStateHandle<Option<(SnapshotRef, SnapshotRef)>>) -> Html {
+    if r.snapshots.len() < 2 {
+        return html! {};
+    }
+    let snaps = r.snapshots.clone();
+    let a = snapshot_ref(&snaps, 0);
+    let b = snapshot_ref(&snaps, 1);
+    let onclick = {
+        let compare = compare.clone();
+        Callback::from(move |_: MouseEvent| compare.set(Some((a, b))))
+    };
+    html! {
+        <div class="toolbar" style="margin-top:18px">
+            <h2 class="section" style="margin:0">{"Compare two dumps"}</h2>
+            <span class="muted small">{ format!("{} → {}", label_of(&snaps, a), label_of(&snaps, b)) }</span>
+            <button class="btn small" {onclick}>{"compare first two snapshots"}</button>
+        </div>
+    }
+}
+
+fn snapshot_ref(snaps: &[whodunnit_core::goroutine::report::SnapshotInfo], i: usize) -> SnapshotRef {
+    let s = &snaps[i.min(snaps.len() - 1)];
+    SnapshotRef { file: s.file, snapshot: s.snapshot }
+}
+
+fn label_of(snaps: &[whodunnit_core::goroutine::report::SnapshotInfo], r: SnapshotRef) -> String {
+    snaps.iter().find(|s| s.file == r.file && s.snapshot == r.snapshot).map(|s| s.label.clone()).unwrap_or_default()
+}
+
+#[derive(Properties, PartialEq)]
+struct DiffProps {
+    generation: u32,
+    before: SnapshotRef,
+    after: SnapshotRef,
+    similarity: Similarity,
+}
+
+#[function_component(DiffView)]
+fn diff_view(p: &DiffProps) -> Html {
+    let answer = use_query::<GoroutineDiff>(
+        Query::GoroutineDiff { before: p.before, after: p.after, similarity: p.similarity },
+        p.generation,
+    );
+    let Some(Ok(d)) = &*answer else { return html! { <div class="muted">{"comparing…"}</div> } };
+    let section = |title: &str, entries: &[whodunnit_core::goroutine::report::DiffEntry]| {
+        html! {
+            <div class="card">
+                <h3>{ format!("{title} ({})", entries.iter().map(|e| e.count).sum::<u64>()) }</h3>
+                { for entries.iter().take(30).map(|e| html! {
+                    <div class="small"><b>{ e.count }</b>{" × "}<span class="mono">{ &e.title }</span>{" "}<span class="muted">{ &e.state }{" "}{ &e.wait_change }</span></div>
+                }) }
+            </div>
+        }
+    };
+    html! {
+        <div>
+            <div class="note">{ &d.summary }</div>
+            { for d.notes.iter().map(|n| html! { <div class="note">{ n }</div> }) }
+            <div class="split">
+                { section("Appeared", &d.appeared) }
+                { section("Vanished", &d.vanished) }
+            </div>
+            { section("Still blocked, waiting longer", &d.waited_longer) }
+        </div>
+    }
 }

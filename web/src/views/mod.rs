@@ -1,5 +1,6 @@
 //! The views that slot into the shell, one module each, plus the hooks they share.
 
+pub mod canvas;
 pub mod cost;
 pub mod empty;
 pub mod files;
@@ -65,4 +66,34 @@ pub fn nothing(p: &NothingProps) -> Html {
             <div class="muted">{ for p.children.iter() }</div>
         </div>
     }
+}
+
+/// Track the width of an element (for canvases): returns the ref to attach and the current
+/// width in CSS pixels, updated on window resize.
+#[hook]
+pub fn use_width() -> (NodeRef, f64) {
+    let node = use_node_ref();
+    let width = use_state(|| 1000.0);
+    {
+        let node = node.clone();
+        let width = width.clone();
+        use_effect_with((), move |_| {
+            let measure = {
+                let node = node.clone();
+                let width = width.clone();
+                move || {
+                    if let Some(el) = node.cast::<web_sys::Element>() {
+                        let w = el.client_width() as f64 - 40.0;
+                        if w > 0.0 && (w - *width).abs() > 1.0 {
+                            width.set(w);
+                        }
+                    }
+                }
+            };
+            measure();
+            let listener = gloo::events::EventListener::new(&gloo::utils::window(), "resize", move |_| measure());
+            move || drop(listener)
+        });
+    }
+    (node, *width)
 }

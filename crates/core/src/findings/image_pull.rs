@@ -19,7 +19,9 @@ pub const MIN_SINGLE: usize = 30;
 
 /// The image a pull line names: `image "nginx:1.2"`, `image="…"`, `image \"…\"`.
 pub fn image_in(text: &str) -> Option<String> {
-    for key in ["image \\\"", "image \"", "image=\\\"", "image=\"", "Image: "] {
+    // JSON-wrapped lines escape the quotes (`image \\\"x\\\"`): drop the escapes first.
+    let text = text.replace('\\', "");
+    for key in ["image \"", "image=\"", "Image: "] {
         if let Some(i) = text.find(key) {
             let rest = &text[i + key.len()..];
             let end = rest.find(['"', '\\', ' ', ',']).unwrap_or(rest.len());

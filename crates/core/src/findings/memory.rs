@@ -23,6 +23,7 @@ const GAP: Micros = 30 * 60 * 1_000_000;
 /// The process, container or pod a memory line is about: `Killed process 1012 (heapster)`,
 /// `victim process: stress`, `pod "kube-system/foo" is evicted`, `pods=["ns/name"]`.
 pub fn victim(text: &str) -> Option<String> {
+    let text = &text.replace('\\', "");
     for key in ["Killed process ", "Kill process "] {
         if let Some(i) = text.find(key) {
             let rest = &text[i + key.len()..];
@@ -38,7 +39,7 @@ pub fn victim(text: &str) -> Option<String> {
         let end = rest.find([',', ' ']).unwrap_or(rest.len());
         return Some(rest[..end].to_string());
     }
-    for key in ["pod \"", "pods=[\"", "pod=\"", "pods=[\\\"", "pod=\\\""] {
+    for key in ["pod \"", "pods=[\"", "pod=\""] {
         if let Some(i) = text.find(key) {
             let rest = &text[i + key.len()..];
             let end = rest.find(['"', '\\']).unwrap_or(rest.len());

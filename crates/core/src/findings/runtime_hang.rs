@@ -187,7 +187,11 @@ pub(crate) fn detect(cx: &Cx<'_>) -> Outcome {
             missing,
         ));
     }
-    if out.findings.is_empty() && !dumps && cx.has(Format::NodeLog) {
+    if !out.had_input {
+        out.missing.push(
+            "kubelet logs of the nodes (journalctl -u kubelet) and a goroutine dump of the container runtime".into(),
+        );
+    } else if out.findings.is_empty() && !dumps && cx.has(Format::NodeLog) {
         out.missing
             .push("a goroutine dump of the container runtime, if nodes hung".to_string());
     }

@@ -176,7 +176,7 @@ pub fn find_locks(data: &Data, snap: usize) -> Vec<Lock> {
     }
     let mut locks: Vec<Lock> = by_key.into_values().collect();
     for l in &mut locks {
-        l.call_sites.sort_by(|a, b| b.1.cmp(&a.1));
+        l.call_sites.sort_by_key(|c| std::cmp::Reverse(c.1));
     }
     locks.sort_by(|a, b| b.waiters.cmp(&a.waiters).then(a.members.cmp(&b.members)));
     locks

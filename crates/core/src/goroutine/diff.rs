@@ -138,7 +138,7 @@ pub fn compare(a: &Data, sa: usize, b: &Data, sb: usize, sim: Similarity) -> Gor
         );
     }
     for l in [&mut out.appeared, &mut out.vanished, &mut out.waited_longer] {
-        l.sort_by(|x, y| y.count.cmp(&x.count));
+        l.sort_by_key(|e| std::cmp::Reverse(e.count));
     }
     let n = |l: &[DiffEntry]| l.iter().map(|e| e.count).sum::<u64>();
     out.summary = format!(

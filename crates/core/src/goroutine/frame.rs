@@ -213,7 +213,7 @@ pub fn normalize_args(args: &str, sim: Similarity, out: &mut String) {
 
 /// All pointer-looking values among the arguments (to match lock addresses and owners).
 pub fn pointer_args(args: &str) -> impl Iterator<Item = u64> + '_ {
-    args.split(|c: char| c == ',' || c == '{' || c == '}' || c == ' ')
+    args.split([',', '{', '}', ' '])
         .filter_map(|t| arg_value(t.as_bytes()))
         .filter(|&v| looks_like_pointer(v))
 }

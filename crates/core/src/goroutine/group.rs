@@ -80,6 +80,9 @@ impl<'d> Normalizer<'d> {
     }
 }
 
+/// What makes goroutines alike: state, normalized stack, created-by site, locked flag.
+type BucketKey = (u32, u32, Option<(u32, u32, u32)>, bool);
+
 /// Buckets of snapshot `snap` among goroutines accepted by `keep`, largest first.
 pub fn buckets(
     data: &Data,
@@ -91,7 +94,7 @@ pub fn buckets(
         return Vec::new();
     };
     let mut norm = Normalizer::new(data, sim);
-    let mut index: FxMap<(u32, u32, Option<(u32, u32, u32)>, bool), usize> = FxMap::default();
+    let mut index: FxMap<BucketKey, usize> = FxMap::default();
     let mut out: Vec<Bucket> = Vec::new();
     for gi in s.start as usize..s.end as usize {
         if !keep(gi) {

@@ -32,7 +32,7 @@ const BLOCKED: &[&str] = &[
     "chan send (nil chan)",
 ];
 
-/// Frames that mean "waiting for another process".
+/// Frames that mean "waiting for another process" (a server or a child).
 const RPC_CLIENT: &[&str] = &[
     "net/rpc.(*Client)",
     "google.golang.org/grpc.",
@@ -43,6 +43,10 @@ const RPC_CLIENT: &[&str] = &[
     "github.com/containerd/ttrpc.(*Client)",
     "github.com/containerd/ttrpc.(*client)",
     ".(*ClientConn).Invoke",
+    // A child process (CNI plugins, exec probes) is the same kind of outside wait.
+    "os/exec.(*Cmd).Wait",
+    "os/exec.(*Cmd).Run",
+    "github.com/containernetworking/cni/pkg/invoke.",
 ];
 
 /// Rank the candidates for `lock` (best first, at most `max`); when there are none, the
@@ -107,19 +111,20 @@ pub fn candidates(data: &Data, lock: &Lock, max: usize) -> (Vec<Candidate>, Opti
         for &fi in &data.stacks[g.stack as usize].frames {
             let f = &data.frames[fi as usize];
             let func = data.str(f.func);
-            let loc = format!("{} ({}:{})", func, base_name(data.str(f.file)), f.line);
+            let loc = || format!("{} ({}:{})", func, base_name(data.str(f.file)), f.line);
             let pkg = package_of(func);
             if pkg != "sync" && pkg != "internal/sync" {
                 for p in pointer_args(data.str(f.args)) {
                     if !has_addr && Some(p) == lock.addr {
                         has_addr = true;
                         score += 50;
-                        reasons.push(format!("passes the lock's address {p:#x} to {loc}"));
+                        reasons.push(format!("passes the lock's address {p:#x} to {}", loc()));
                     } else if !has_owner && owners.contains(&p) {
                         has_owner = true;
                         score += 35;
                         reasons.push(format!(
-                            "passes {p:#x}, the object the waiters lock, to {loc}"
+                            "passes {p:#x}, the object the waiters lock, to {}",
+                            loc()
                         ));
                     }
                 }

@@ -52,9 +52,10 @@ pub fn sniff(sample: &[&[u8]]) -> u32 {
                 || t.starts_with(b"=== BEGIN goroutine stack dump")
             {
                 strong += 1;
-            } else if t.starts_with(b"created by ") || pprof::parse_frame(t).is_some() {
-                frames += 1;
-            } else if frame::parse_func(t).is_some() {
+            } else if t.starts_with(b"created by ")
+                || pprof::parse_frame(t).is_some()
+                || frame::parse_func(t).is_some()
+            {
                 frames += 1;
             } else if (l.starts_with(b"\t") || l.starts_with(b"  "))
                 && frame::parse_file(t).is_some()

@@ -33,7 +33,7 @@ pub fn parse_frame(s: &[u8]) -> Option<(&[u8], &[u8], u32)> {
         Some(i) => &func[..i],
         None => func,
     };
-    let loc = fields.last()?;
+    let loc = fields.next_back()?;
     let (file, line) = super::frame::parse_file(loc)?;
     Some((func, file, line))
 }

@@ -319,13 +319,15 @@ pub fn report(ds: &Dataset, q: &GoroutineQuery) -> GoroutineReport {
                 .collect();
             let lock_base = rep.lock_groups.len();
             let group_base = all_groups.len();
+            let lock_of: std::collections::HashMap<usize, usize> = locks
+                .iter()
+                .enumerate()
+                .flat_map(|(li, l)| l.members.iter().map(move |&gi| (gi, li)))
+                .collect();
             for b in &buckets {
                 rep.matched_goroutines += b.count;
                 file_members.extend_from_slice(&b.members);
-                let lock_group = locks
-                    .iter()
-                    .position(|l| l.members.contains(&b.members[0]))
-                    .map(|p| p + lock_base);
+                let lock_group = lock_of.get(&b.members[0]).map(|p| p + lock_base);
                 all_groups.push((
                     group_view(data, fi, si, b, lock_group),
                     b.members.clone(),

@@ -19,10 +19,13 @@ pub struct CreatorNode {
     pub children: Vec<CreatorNode>,
 }
 
+/// Node key: created-by site (func, file, line); `u32::MAX` func for none.
+type Key = (u32, u32, u32);
+/// Goroutines and per-state counts of a node.
+type Counts = BTreeMap<Key, (u64, BTreeMap<u32, u64>)>;
+
 /// The tree for the goroutines `members` (indexes into `Data::goroutines`).
 pub fn build(data: &Data, members: &[usize]) -> Vec<CreatorNode> {
-    // Node key: created-by site (func, file, line); u32::MAX for none.
-    type Key = (u32, u32, u32);
     const NONE: Key = (u32::MAX, 0, 0);
     let key_of = |gi: usize| -> Key {
         data.goroutines[gi]
@@ -38,7 +41,7 @@ pub fn build(data: &Data, members: &[usize]) -> Vec<CreatorNode> {
             by_id.insert((g.snapshot, id), gi);
         }
     }
-    let mut counts: BTreeMap<Key, (u64, BTreeMap<u32, u64>)> = BTreeMap::new();
+    let mut counts: Counts = BTreeMap::new();
     let mut parent_votes: BTreeMap<Key, BTreeMap<Key, u64>> = BTreeMap::new();
     for &gi in members {
         let g = &data.goroutines[gi];
@@ -65,10 +68,10 @@ pub fn build(data: &Data, members: &[usize]) -> Vec<CreatorNode> {
     let mut seen = BTreeSet::new();
     fn node(
         data: &Data,
-        k: (u32, u32, u32),
-        counts: &BTreeMap<(u32, u32, u32), (u64, BTreeMap<u32, u64>)>,
-        children: &BTreeMap<(u32, u32, u32), Vec<(u32, u32, u32)>>,
-        seen: &mut BTreeSet<(u32, u32, u32)>,
+        k: Key,
+        counts: &Counts,
+        children: &BTreeMap<Key, Vec<Key>>,
+        seen: &mut BTreeSet<Key>,
     ) -> CreatorNode {
         seen.insert(k);
         let (n, states) = counts.get(&k).cloned().unwrap_or_default();
@@ -79,7 +82,7 @@ pub fn build(data: &Data, members: &[usize]) -> Vec<CreatorNode> {
                 (if s.is_empty() { "(unknown)" } else { s }.to_string(), c)
             })
             .collect();
-        states.sort_by(|a, b| b.1.cmp(&a.1));
+        states.sort_by_key(|s| std::cmp::Reverse(s.1));
         let mut kids: Vec<CreatorNode> = children
             .get(&k)
             .map(|v| v.as_slice())
@@ -91,7 +94,7 @@ pub fn build(data: &Data, members: &[usize]) -> Vec<CreatorNode> {
             .into_iter()
             .map(|c| node(data, c, counts, children, seen))
             .collect();
-        kids.sort_by(|a, b| b.goroutines.cmp(&a.goroutines));
+        kids.sort_by_key(|n| std::cmp::Reverse(n.goroutines));
         let (creator, location) = if k.0 == u32::MAX {
             ("(no creator)".to_string(), String::new())
         } else {
@@ -125,6 +128,6 @@ pub fn build(data: &Data, members: &[usize]) -> Vec<CreatorNode> {
             roots.push(node(data, k, &counts, &children, &mut seen));
         }
     }
-    roots.sort_by(|a, b| b.goroutines.cmp(&a.goroutines));
+    roots.sort_by_key(|n| std::cmp::Reverse(n.goroutines));
     roots
 }

@@ -57,9 +57,8 @@ pub fn unwrap<'a>(line: &'a [u8], scratch: &'a mut Vec<u8>) -> Unwrapped<'a> {
         _ => {}
     }
     let (mut content, mut time, mut wrap) = (line, None, Wrap::None);
-    if let Some((c, t)) = journald_short(line) {
+    if let Some(c) = journald_short(line) {
         (content, wrap) = (c, Wrap::Journald);
-        let _ = t;
     } else if let Some((c, t, w)) = iso_prefixed(line) {
         (content, time, wrap) = (c, t, w);
     } else if line.starts_with(b"{\"log\":") {
@@ -109,7 +108,7 @@ fn logrus_or(s: &[u8], t: Option<Micros>, wrap: Wrap) -> Unwrapped<'_> {
 }
 
 /// `Mar 03 10:00:00 host ident[pid]: rest` → rest.
-fn journald_short(l: &[u8]) -> Option<(&[u8], ())> {
+fn journald_short(l: &[u8]) -> Option<&[u8]> {
     if l.len() < 20 || !l[0].is_ascii_uppercase() || l[3] != b' ' {
         return None;
     }
@@ -127,7 +126,7 @@ fn journald_short(l: &[u8]) -> Option<(&[u8], ())> {
         }
         i += 1;
     }
-    after_host_ident(l, i).map(|c| (c, ()))
+    after_host_ident(l, i)
 }
 
 /// ` host ident[pid]: rest` starting at `i` (the space before host) → rest.

@@ -6,6 +6,7 @@
 //! (who spends the apiserver's time) and [`history`] (every request that touched an object).
 
 pub mod cost;
+pub(crate) mod fasthash;
 pub(crate) mod frame;
 pub mod history;
 pub mod parse;
@@ -23,6 +24,15 @@ use crate::lines::LineAt;
 use crate::time::NO_TIME;
 use frame::{array_elements, object_field, Depth, Scan};
 use parse::{Builder, Loc, RawEvent};
+
+/// Parse one event. Validating UTF-8 once for the whole object is much cheaper than serde_json
+/// validating every string it borrows.
+fn parse_event(b: &[u8]) -> serde_json::Result<RawEvent<'_>> {
+    match std::str::from_utf8(b) {
+        Ok(s) => serde_json::from_str(s),
+        Err(_) => serde_json::from_slice(b),
+    }
+}
 
 /// Confidence that the sample is an audit log, from content only.
 pub fn sniff(sample: &[&[u8]]) -> u32 {
@@ -281,7 +291,7 @@ impl Parser {
                 }
             };
         }
-        match serde_json::from_slice::<RawEvent>(b) {
+        match parse_event(b) {
             Ok(ev) if ev.kind.as_deref() == Some("EventList") => {
                 self.shapes |= SHAPE_LIST;
                 let items = object_field(b, first, b"items").and_then(|i| {
@@ -333,7 +343,7 @@ impl Parser {
     ) {
         for r in items {
             let loc = place.loc(r);
-            match serde_json::from_slice::<RawEvent>(&b[r.clone()]) {
+            match parse_event(&b[r.clone()]) {
                 Ok(ev) => self.event(&ev, loc, cx, false),
                 Err(e) => cx.diags.note(
                     loc.line,
@@ -418,8 +428,8 @@ pub fn kind_of(verb: &str, code: u16) -> (String, Severity) {
 
 fn push_timeline(d: &Data, cx: &mut ParseCx<'_>) {
     let r = &d.requests;
-    let mut kinds: std::collections::HashMap<(u32, u16), (String, Severity)> = Default::default();
-    let mut labels: std::collections::HashMap<(u32, u32, u32), String> = Default::default();
+    let mut kinds: fasthash::FxMap<(u32, u16), (String, Severity)> = Default::default();
+    let mut labels: fasthash::FxMap<(u32, u32, u32), String> = Default::default();
     for i in 0..r.len() {
         let code_class = match r.code[i] {
             c @ (429 | 401 | 403) => c,

@@ -4,13 +4,12 @@
 //! the analyses do not use (`requestObject`, `responseObject`, `responseStatus.message`, …)
 //! without building it: that is most of the bytes of a `RequestResponse`-level log.
 
+use super::fasthash::{FastInterner, FxMap};
 use super::store::*;
-use crate::event::Interner;
 use crate::time::{parse_rfc3339, Micros, NO_TIME};
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 use std::borrow::Cow;
-use std::collections::HashMap;
 use std::fmt;
 
 /// A string borrowed from the input when it has no escapes, owned otherwise.
@@ -120,7 +119,52 @@ pub(crate) struct RawUser<'a> {
     #[serde(borrow, default)]
     pub username: Option<Cow<'a, str>>,
     #[serde(borrow, default)]
-    pub groups: Option<Vec<S<'a>>>,
+    pub groups: Option<Groups<'a>>,
+}
+
+/// `user.groups`, kept on the stack for the usual handful (no allocation per event).
+pub(crate) struct Groups<'a> {
+    pub head: [Option<Cow<'a, str>>; 6],
+    pub rest: Vec<Cow<'a, str>>,
+}
+
+impl<'a> Groups<'a> {
+    /// The groups in order.
+    pub fn iter(&self) -> impl Iterator<Item = &str> {
+        self.head
+            .iter()
+            .map_while(|g| g.as_deref())
+            .chain(self.rest.iter().map(|g| g.as_ref()))
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Groups<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Groups<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an array of group names")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Groups<'de>, A::Error> {
+                let mut g = Groups {
+                    head: Default::default(),
+                    rest: Vec::new(),
+                };
+                let mut n = 0;
+                while let Some(S(s)) = seq.next_element::<S<'de>>()? {
+                    if n < g.head.len() {
+                        g.head[n] = Some(s);
+                    } else {
+                        g.rest.push(s);
+                    }
+                    n += 1;
+                }
+                Ok(g)
+            }
+        }
+        d.deserialize_seq(V)
+    }
 }
 
 #[derive(Deserialize)]
@@ -220,9 +264,13 @@ fn stage_of(s: Option<&str>) -> Stage {
 /// Builds the [`Data`] of one file from events, merging the stages of each request.
 pub(crate) struct Builder {
     pub data: Data,
+    /// The string table while reading (moved into `data.strings` at the end).
+    strings: FastInterner,
     /// Requests seen without their final stage yet, by hashed auditID.
-    pending: HashMap<[u64; 2], u32>,
-    groupset_index: HashMap<Vec<Sym>, u32>,
+    pending: FxMap<[u64; 2], u32>,
+    groupset_index: FxMap<Vec<Sym>, u32>,
+    /// Events per stage: RequestReceived, ResponseStarted, ResponseComplete, Panic, none.
+    stage_counts: [u64; 5],
     /// Rows that completed without an earlier stage in this file.
     complete_only: Vec<(u32, [u64; 2])>,
     /// The policy logs early stages, so a lone final stage may have started in an earlier file.
@@ -232,19 +280,21 @@ pub(crate) struct Builder {
 
 impl Builder {
     pub fn new() -> Self {
-        let mut data = Data::default();
-        data.strings.intern("");
+        let mut strings = FastInterner::default();
+        strings.intern("");
         Self {
-            data,
-            pending: HashMap::new(),
-            groupset_index: HashMap::new(),
+            data: Data::default(),
+            strings,
+            pending: FxMap::default(),
+            groupset_index: FxMap::default(),
+            stage_counts: [0; 5],
             complete_only: Vec::new(),
             saw_received_stage: false,
             groups_scratch: Vec::new(),
         }
     }
 
-    fn sym(strings: &mut Interner, s: Option<&str>) -> Sym {
+    fn sym(strings: &mut FastInterner, s: Option<&str>) -> Sym {
         match s {
             Some(s) if !s.is_empty() => strings.intern(s),
             _ => 0,
@@ -254,11 +304,16 @@ impl Builder {
     /// Add one event. Returns whether it was a new request (not a later stage of a known one).
     pub fn add(&mut self, ev: &RawEvent<'_>, loc: Loc) -> bool {
         let stage = stage_of(ev.stage.as_deref());
-        *self
-            .data
-            .stages
-            .entry(ev.stage.as_deref().unwrap_or("(none)").to_string())
-            .or_insert(0) += 1;
+        match (stage, ev.stage.as_deref()) {
+            (Stage::Received, _) => self.stage_counts[0] += 1,
+            (Stage::Started, _) => self.stage_counts[1] += 1,
+            (Stage::Complete, _) => self.stage_counts[2] += 1,
+            (Stage::Panic, _) => self.stage_counts[3] += 1,
+            (Stage::Other, None) => self.stage_counts[4] += 1,
+            (Stage::Other, Some(other)) => {
+                *self.data.stages.entry(other.to_string()).or_insert(0) += 1;
+            }
+        }
         let ver = ev.api_version.as_deref().unwrap_or("(none)");
         match self.data.api_versions.get_mut(ver) {
             Some(n) => *n += 1,
@@ -346,7 +401,7 @@ impl Builder {
         if matches!(stage, Stage::Complete | Stage::Panic | Stage::Other) {
             for (k, v) in &a.latency {
                 if let Some(us) = parse_go_duration(v) {
-                    let key = self.data.strings.intern(k);
+                    let key = self.strings.intern(k);
                     self.data.latency_parts.push(LatencyPart {
                         req: row,
                         key,
@@ -357,10 +412,10 @@ impl Builder {
         }
         let r = &mut self.data.requests;
         if let Some(pl) = a.apf_pl.as_deref() {
-            r.apf_pl[row as usize] = Self::sym(&mut self.data.strings, Some(pl));
+            r.apf_pl[row as usize] = Self::sym(&mut self.strings, Some(pl));
         }
         if let Some(fs) = a.apf_fs.as_deref() {
-            r.apf_fs[row as usize] = Self::sym(&mut self.data.strings, Some(fs));
+            r.apf_fs[row as usize] = Self::sym(&mut self.strings, Some(fs));
         }
     }
 
@@ -374,7 +429,7 @@ impl Builder {
         loc: Loc,
     ) -> u32 {
         let row = self.data.requests.len() as u32;
-        let strings = &mut self.data.strings;
+        let strings = &mut self.strings;
         let uri = ev.request_uri.as_deref().unwrap_or("");
         let q = QueryFlags::of(uri);
         let verb = ev.verb.as_deref().unwrap_or("");
@@ -407,8 +462,8 @@ impl Builder {
         let user = ev.user.as_ref();
         self.groups_scratch.clear();
         if let Some(gs) = user.and_then(|u| u.groups.as_ref()) {
-            for g in gs {
-                self.groups_scratch.push(Self::sym(strings, Some(&g.0)));
+            for g in gs.iter() {
+                self.groups_scratch.push(Self::sym(strings, Some(g)));
             }
         }
         let groups = match self.groupset_index.get(&self.groups_scratch) {
@@ -488,6 +543,21 @@ impl Builder {
         }
         open.sort_by_key(|o| o.req);
         self.data.open = open;
+        for s in &self.strings.strings {
+            self.data.strings.intern(s);
+        }
+        let names = [
+            "RequestReceived",
+            "ResponseStarted",
+            "ResponseComplete",
+            "Panic",
+            "(none)",
+        ];
+        for (name, n) in names.iter().zip(self.stage_counts) {
+            if n > 0 {
+                self.data.stages.insert(name.to_string(), n);
+            }
+        }
         self.data
     }
 }
@@ -563,30 +633,42 @@ impl<'a> QueryFlags<'a> {
     }
 }
 
+/// Hex digit values; 0x80 marks a non-digit.
+const HEX: [u8; 256] = {
+    let mut t = [0x80u8; 256];
+    let mut i = 0;
+    while i < 10 {
+        t[b'0' as usize + i] = i as u8;
+        i += 1;
+    }
+    let mut i = 0;
+    while i < 6 {
+        t[b'a' as usize + i] = 10 + i as u8;
+        t[b'A' as usize + i] = 10 + i as u8;
+        i += 1;
+    }
+    t
+};
+
 /// Hash an auditID to 128 bits: UUIDs (the apiserver's format) map exactly, anything else is
 /// hashed twice with SipHash (deterministic keys, so results are reproducible).
 pub fn hash_id(s: &str) -> [u64; 2] {
     let b = s.as_bytes();
-    if b.len() == 36 {
+    if b.len() == 36 && b[8] == b'-' && b[13] == b'-' && b[18] == b'-' && b[23] == b'-' {
         let mut v: u128 = 0;
-        let mut ok = true;
-        for (i, &c) in b.iter().enumerate() {
-            if matches!(i, 8 | 13 | 18 | 23) {
-                ok &= c == b'-';
-                continue;
-            }
-            let d = match c {
-                b'0'..=b'9' => c - b'0',
-                b'a'..=b'f' => c - b'a' + 10,
-                b'A'..=b'F' => c - b'A' + 10,
-                _ => {
-                    ok = false;
-                    0
-                }
-            };
-            v = (v << 4) | d as u128;
+        let mut bad = 0u8;
+        for &c in b[..8]
+            .iter()
+            .chain(&b[9..13])
+            .chain(&b[14..18])
+            .chain(&b[19..23])
+            .chain(&b[24..])
+        {
+            let d = HEX[c as usize];
+            bad |= d;
+            v = (v << 4) | (d & 0xf) as u128;
         }
-        if ok {
+        if bad & 0x80 == 0 {
             return [(v >> 64) as u64, v as u64];
         }
     }

@@ -83,6 +83,24 @@ pub struct AppState {
     pub report: Option<Box<whodunnit_core::report::ReportInfo>>,
     /// The time window (µs UTC) shared by the timeline and the API cost chart; `None` = everything.
     pub window: Option<(i64, i64)>,
+    /// The last evidence link followed; views apply the part meant for them.
+    pub focus: Option<Focus>,
+}
+
+/// Where an evidence link points (from the Findings view).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Focus {
+    Timeline {
+        window: (i64, i64),
+    },
+    Cost {
+        filters: Vec<(whodunnit_core::audit::cost::GroupBy, String)>,
+        window: Option<(i64, i64)>,
+    },
+    Goroutines {
+        file: usize,
+        snapshot: usize,
+    },
 }
 
 impl Default for AppState {
@@ -99,6 +117,7 @@ impl Default for AppState {
             worker_error: None,
             report: None,
             window: None,
+            focus: None,
         }
     }
 }
@@ -110,8 +129,8 @@ pub enum Action {
     Tab(Tab),
     /// Select a time window (shared by the timeline and the API cost view).
     Window(Option<(i64, i64)>),
-    /// Switch to a tab and show a window there (evidence links).
-    Show(Tab, Option<(i64, i64)>),
+    /// Open a piece of evidence in its view.
+    Show(Focus),
     ToggleTheme,
     WorkerError(String),
 }
@@ -134,11 +153,19 @@ impl Reducible for AppState {
             }
             Action::Tab(t) => s.tab = t,
             Action::Window(w) => s.window = w,
-            Action::Show(t, w) => {
-                s.tab = t;
-                if w.is_some() {
-                    s.window = w;
+            Action::Show(f) => {
+                match &f {
+                    Focus::Timeline { window } => {
+                        s.tab = Tab::Timeline;
+                        s.window = Some(*window);
+                    }
+                    Focus::Cost { window, .. } => {
+                        s.tab = Tab::Cost;
+                        s.window = *window;
+                    }
+                    Focus::Goroutines { .. } => s.tab = Tab::Goroutines,
                 }
+                s.focus = Some(f);
             }
             Action::ToggleTheme => {
                 s.light = !s.light;
@@ -170,7 +197,10 @@ impl Reducible for AppState {
                             id: f.id,
                             name: f.name,
                             size: f.size,
-                            status: FileStatus::Done { summary: f.summary, millis: 0.0 },
+                            status: FileStatus::Done {
+                                summary: f.summary,
+                                millis: 0.0,
+                            },
                         });
                         s.files.splice(pos..=pos, entries);
                     }
@@ -396,7 +426,20 @@ pub fn app() -> Html {
     };
     let show = {
         let dispatch = state.dispatcher();
-        Callback::from(move |(t, w): (Tab, Option<(i64, i64)>)| dispatch.dispatch(Action::Show(t, w)))
+        Callback::from(move |f: Focus| dispatch.dispatch(Action::Show(f)))
+    };
+    let open_finding = {
+        let dispatch = state.dispatcher();
+        Callback::from(move |id: String| {
+            dispatch.dispatch(Action::Tab(Tab::Findings));
+            // After the Findings view has rendered, bring the card into view.
+            gloo::timers::callback::Timeout::new(300, move || {
+                if let Some(el) = gloo::utils::document().get_element_by_id(&id) {
+                    el.scroll_into_view();
+                }
+            })
+            .forget();
+        })
     };
     let toggle_theme = {
         let dispatch = state.dispatcher();
@@ -416,12 +459,14 @@ pub fn app() -> Html {
             let view = match state.tab {
                 Tab::Files => html! { <views::files::FilesView files={files} /> },
                 Tab::Timeline => html! {
-                    <views::timeline::TimelineView {generation} window={state.window} set_window={set_window.clone()} />
+                    <views::timeline::TimelineView {generation} window={state.window} set_window={set_window.clone()} open_finding={open_finding.clone()} />
                 },
                 Tab::Cost => html! {
-                    <views::cost::CostView {generation} window={state.window} set_window={set_window.clone()} />
+                    <views::cost::CostView {generation} window={state.window} set_window={set_window.clone()} focus={state.focus.clone()} />
                 },
-                Tab::Goroutines => html! { <views::goroutines::GoroutinesView {generation} /> },
+                Tab::Goroutines => {
+                    html! { <views::goroutines::GoroutinesView {generation} focus={state.focus.clone()} /> }
+                }
                 Tab::Findings => {
                     html! { <views::findings::FindingsView {generation} show={show.clone()} /> }
                 }

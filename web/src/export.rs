@@ -42,7 +42,9 @@ async fn load_assets() -> Result<JsValue, String> {
     let fetch = |url: &'static str| {
         let w = w.clone();
         async move {
-            let r = JsFuture::from(w.fetch_with_str(url)).await.map_err(|e| fail(url, e))?;
+            let r = JsFuture::from(w.fetch_with_str(url))
+                .await
+                .map_err(|e| fail(url, e))?;
             let r: Response = r.dyn_into().map_err(|e| fail(url, e))?;
             if !r.ok() {
                 return Err(fail(url, format!("HTTP {}", r.status()).into()));
@@ -118,7 +120,12 @@ pub fn export_dialog(p: &ExportProps) -> Html {
     let assets = use_state(|| None::<Result<JsValue, String>>);
     let built = use_state(|| Built::Waiting("reading the app's own files…"));
     let seq = use_mut_ref(|| 0u32);
-    let created = use_memo((), |_| js_sys::Date::new_0().to_iso_string().as_string().unwrap_or_default());
+    let created = use_memo((), |_| {
+        js_sys::Date::new_0()
+            .to_iso_string()
+            .as_string()
+            .unwrap_or_default()
+    });
 
     {
         let assets = assets.clone();
@@ -154,7 +161,11 @@ pub fn export_dialog(p: &ExportProps) -> Html {
                             _ => built.set(Built::Failed("no answer from the worker".into())),
                         }
                     });
-                    let raw: Vec<u32> = if *redact { vec![] } else { raw.iter().copied().collect() };
+                    let raw: Vec<u32> = if *redact {
+                        vec![]
+                    } else {
+                        raw.iter().copied().collect()
+                    };
                     bridge.0.export(*redact, raw, created, &a, cb);
                 }
             }
@@ -179,7 +190,11 @@ pub fn export_dialog(p: &ExportProps) -> Html {
         let created = (*created).clone();
         Callback::from(move |_: MouseEvent| {
             if let Built::Ready { html, .. } = &*built {
-                let stamp: String = created.chars().take(19).map(|c| if c == ':' { '-' } else { c }).collect();
+                let stamp: String = created
+                    .chars()
+                    .take(19)
+                    .map(|c| if c == ':' { '-' } else { c })
+                    .collect();
                 if let Err(e) = download(html, &format!("whodunnit-report-{stamp}.html")) {
                     built.set(Built::Failed(format!("download failed: {e:?}")));
                 }
@@ -280,7 +295,12 @@ pub fn report_banner(p: &BannerProps) -> Html {
 
 fn shorten(names: &[String]) -> String {
     const SHOW: usize = 4;
-    let mut s = names.iter().take(SHOW).cloned().collect::<Vec<_>>().join(", ");
+    let mut s = names
+        .iter()
+        .take(SHOW)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ");
     if names.len() > SHOW {
         s += &format!(" and {} more", names.len() - SHOW);
     }

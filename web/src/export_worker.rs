@@ -38,9 +38,11 @@ pub fn sub_id(id: u32, i: usize) -> u32 {
 /// What detail views get for a file whose raw text was left out of the report.
 pub fn no_raw() -> RawSlice {
     RawSlice {
-        lines: vec!["Raw text of this file was not included in this report. Export the report again with \
+        lines: vec![
+            "Raw text of this file was not included in this report. Export the report again with \
                      “include raw lines” for this file to see it here."
-            .into()],
+                .into(),
+        ],
         ..RawSlice::default()
     }
 }
@@ -51,8 +53,12 @@ pub fn is_no_raw(f: &File) -> bool {
 }
 
 async fn bytes(blob: &Blob, start: f64, end: f64) -> Result<Vec<u8>, String> {
-    let part = blob.slice_with_f64_and_f64(start, end).map_err(|e| format!("{e:?}"))?;
-    let buf = JsFuture::from(part.array_buffer()).await.map_err(|e| format!("{e:?}"))?;
+    let part = blob
+        .slice_with_f64_and_f64(start, end)
+        .map_err(|e| format!("{e:?}"))?;
+    let buf = JsFuture::from(part.array_buffer())
+        .await
+        .map_err(|e| format!("{e:?}"))?;
     Ok(Uint8Array::new(&buf).to_vec())
 }
 
@@ -65,7 +71,9 @@ pub struct Restored {
 /// If `file` is a whodunnit report, read the analysis it carries instead of parsing it.
 pub async fn try_restore(file: &File) -> Option<Result<Restored, String>> {
     let total = file.size();
-    let head = bytes(file, 0.0, total.min(report::SNIFF_BYTES as f64)).await.ok()?;
+    let head = bytes(file, 0.0, total.min(report::SNIFF_BYTES as f64))
+        .await
+        .ok()?;
     if !report::is_report(&head) {
         return None;
     }
@@ -105,7 +113,11 @@ pub fn restored_file(id: u32, f: &ParsedFile) -> RestoredFile {
 pub async fn read_whole(picks: Vec<(usize, File)>) -> Vec<(usize, Option<Vec<u8>>)> {
     let mut out = Vec::new();
     for (i, f) in picks {
-        let b = if is_no_raw(&f) { None } else { bytes(&f, 0.0, f.size()).await.ok() };
+        let b = if is_no_raw(&f) {
+            None
+        } else {
+            bytes(&f, 0.0, f.size()).await.ok()
+        };
         out.push((i, b));
     }
     out
@@ -114,7 +126,9 @@ pub async fn read_whole(picks: Vec<(usize, File)>) -> Vec<(usize, Option<Vec<u8>
 fn assets_from_js(a: &JsValue) -> Result<Assets, String> {
     let get = |k: &str| -> Result<Vec<u8>, String> {
         let v = Reflect::get(a, &k.into()).map_err(|_| format!("missing {k}"))?;
-        let u = v.dyn_into::<Uint8Array>().map_err(|_| format!("{k} is not bytes"))?;
+        let u = v
+            .dyn_into::<Uint8Array>()
+            .map_err(|_| format!("{k} is not bytes"))?;
         Ok(u.to_vec())
     };
     Ok(Assets {
@@ -122,7 +136,10 @@ fn assets_from_js(a: &JsValue) -> Result<Assets, String> {
         app_wasm: get("app_wasm")?,
         worker_js: get("worker_js")?,
         worker_wasm: get("worker_wasm")?,
-        css: Reflect::get(a, &"css".into()).ok().and_then(|v| v.as_string()).unwrap_or_default(),
+        css: Reflect::get(a, &"css".into())
+            .ok()
+            .and_then(|v| v.as_string())
+            .unwrap_or_default(),
     })
 }
 
@@ -145,14 +162,24 @@ fn salt() -> Vec<u8> {
 }
 
 /// Build the report HTML: `{"html": …, "bytes": n}` or `{"error": …}`.
-pub fn export(ds: &Dataset, redact: bool, raws: Vec<(usize, Option<Vec<u8>>)>, created: String) -> serde_json::Value {
+pub fn export(
+    ds: &Dataset,
+    redact: bool,
+    raws: Vec<(usize, Option<Vec<u8>>)>,
+    created: String,
+) -> serde_json::Value {
     match build(ds, redact, raws, created) {
         Ok(html) => serde_json::json!({ "bytes": html.len(), "html": html }),
         Err(e) => serde_json::json!({ "error": e }),
     }
 }
 
-fn build(ds: &Dataset, redact: bool, raws: Vec<(usize, Option<Vec<u8>>)>, created: String) -> Result<String, String> {
+fn build(
+    ds: &Dataset,
+    redact: bool,
+    raws: Vec<(usize, Option<Vec<u8>>)>,
+    created: String,
+) -> Result<String, String> {
     let fresh = PENDING.with(|p| p.borrow_mut().take());
     if let Some(a) = fresh {
         let have = ENCODED.with(|e| e.borrow().is_some());
@@ -169,7 +196,9 @@ fn build(ds: &Dataset, redact: bool, raws: Vec<(usize, Option<Vec<u8>>)>, create
     };
     let mut raws = raws;
     let state = ReportState::new(ds, &opts, |i| {
-        raws.iter_mut().find(|(j, _)| *j == i).and_then(|(_, b)| b.take())
+        raws.iter_mut()
+            .find(|(j, _)| *j == i)
+            .and_then(|(_, b)| b.take())
     })?;
     ENCODED.with(|e| match e.borrow().as_ref() {
         Some(enc) => Ok(report::build_html_encoded(enc, &state)),

@@ -110,7 +110,9 @@ fn handle(state: &Shared, msg: ToWorker, file: Option<File>) {
                 .map(|(_, f)| f.clone());
             spawn_local(async move {
                 let text = match file {
-                    Some(f) if crate::export_worker::is_no_raw(&f) => crate::export_worker::no_raw(),
+                    Some(f) if crate::export_worker::is_no_raw(&f) => {
+                        crate::export_worker::no_raw()
+                    }
                     Some(f) => read_raw(&f, offset, len, context_lines)
                         .await
                         .unwrap_or_default(),
@@ -128,12 +130,16 @@ fn handle(state: &Shared, msg: ToWorker, file: Option<File>) {
             let picks: Vec<(usize, File)> = {
                 let s = state.borrow();
                 let pos = |id: &u32| s.handles.iter().position(|(i, _)| i == id);
-                include_raw.iter().filter_map(|id| pos(id).map(|p| (p, s.handles[p].1.clone()))).collect()
+                include_raw
+                    .iter()
+                    .filter_map(|id| pos(id).map(|p| (p, s.handles[p].1.clone())))
+                    .collect()
             };
             let state = state.clone();
             spawn_local(async move {
                 let raws = crate::export_worker::read_whole(picks).await;
-                let answer = crate::export_worker::export(&state.borrow().ds, redact, raws, created);
+                let answer =
+                    crate::export_worker::export(&state.borrow().ds, redact, raws, created);
                 post(&FromWorker::Answer { req, answer });
             });
         }

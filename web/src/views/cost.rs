@@ -24,6 +24,9 @@ pub struct Props {
     pub generation: u32,
     pub window: Option<(i64, i64)>,
     pub set_window: Callback<Option<(i64, i64)>>,
+    /// An evidence link's drill-down filters, applied when it changes.
+    #[prop_or_default]
+    pub focus: Option<crate::app::Focus>,
 }
 
 /// Sortable columns.
@@ -42,6 +45,17 @@ pub fn cost_view(p: &Props) -> Html {
     let by = use_state(|| GroupBy::User);
     let filters = use_state(Vec::<(GroupBy, String)>::new);
     let sort = use_state(|| SortBy::Time);
+    {
+        let filters = filters.clone();
+        let by = by.clone();
+        use_effect_with(p.focus.clone(), move |f| {
+            if let Some(crate::app::Focus::Cost { filters: fs, .. }) = f {
+                let last = fs.last().map(|(g, _)| *g).unwrap_or(GroupBy::User);
+                filters.set(fs.clone());
+                by.set(next_dimension(last, fs));
+            }
+        });
+    }
     let q = CostQuery {
         by: *by,
         top: 25,
@@ -59,7 +73,9 @@ pub fn cost_view(p: &Props) -> Html {
     let report = match &*answer {
         Some(Ok(r)) => r.clone(),
         Some(Err(e)) => return html! { <div class="view error">{ e }</div> },
-        None => return html! { <div class="view muted" ref={width_ref}>{"Computing API cost…"}</div> },
+        None => {
+            return html! { <div class="view muted" ref={width_ref}>{"Computing API cost…"}</div> }
+        }
     };
     if report.files == 0 {
         return html! {
@@ -89,7 +105,9 @@ pub fn cost_view(p: &Props) -> Html {
         let brush = brush.clone();
         let set_window = p.set_window.clone();
         Callback::from(move |e: MouseEvent| {
-            let Some(x0) = brush.borrow_mut().take() else { return };
+            let Some(x0) = brush.borrow_mut().take() else {
+                return;
+            };
             let x1 = e.offset_x() as f64;
             if (x1 - x0).abs() < 4.0 || series.times.is_empty() {
                 return;
@@ -130,8 +148,15 @@ pub fn cost_view(p: &Props) -> Html {
         SortBy::Time => {}
         SortBy::Requests => rows.sort_by(|a, b| b.requests.cmp(&a.requests)),
         SortBy::P99 => rows.sort_by(|a, b| b.p99_us.cmp(&a.p99_us)),
-        SortBy::Etcd => rows.sort_by(|a, b| b.lists_etcd_time_us.cmp(&a.lists_etcd_time_us).then(b.lists_etcd.cmp(&a.lists_etcd))),
-        SortBy::Errors => rows.sort_by(|a, b| (b.errors_4xx + b.errors_5xx + b.throttled_429).cmp(&(a.errors_4xx + a.errors_5xx + a.throttled_429))),
+        SortBy::Etcd => rows.sort_by(|a, b| {
+            b.lists_etcd_time_us
+                .cmp(&a.lists_etcd_time_us)
+                .then(b.lists_etcd.cmp(&a.lists_etcd))
+        }),
+        SortBy::Errors => rows.sort_by(|a, b| {
+            (b.errors_4xx + b.errors_5xx + b.throttled_429)
+                .cmp(&(a.errors_4xx + a.errors_5xx + a.throttled_429))
+        }),
     }
     let th = |label: &'static str, s: SortBy| {
         let sort = sort.clone();
@@ -341,7 +366,13 @@ struct HistoryProps {
 fn history(p: &HistoryProps) -> Html {
     let input = use_state(String::new);
     let object = use_state(String::new);
-    let answer = use_query::<HistoryReport>(Query::History { object: (*object).clone(), max: 500 }, p.generation);
+    let answer = use_query::<HistoryReport>(
+        Query::History {
+            object: (*object).clone(),
+            max: 500,
+        },
+        p.generation,
+    );
     let oninput = {
         let input = input.clone();
         Callback::from(move |e: InputEvent| {
@@ -431,14 +462,23 @@ fn series_color(i: usize, n: usize, key: &str) -> String {
 }
 
 fn draw_chart(c: &HtmlCanvasElement, s: &Series) {
-    let Some((ctx, w, h)) = canvas::prepare(c, CHART_H) else { return };
+    let Some((ctx, w, h)) = canvas::prepare(c, CHART_H) else {
+        return;
+    };
     let n = s.times.len();
     if n == 0 {
         return;
     }
     let plot_w = w - AXIS_W;
     let plot_h = h - 22.0;
-    let totals: Vec<f64> = (0..n).map(|b| s.values.iter().map(|v| v.get(b).copied().unwrap_or(0.0)).sum()).collect();
+    let totals: Vec<f64> = (0..n)
+        .map(|b| {
+            s.values
+                .iter()
+                .map(|v| v.get(b).copied().unwrap_or(0.0))
+                .sum()
+        })
+        .collect();
     let max = totals.iter().cloned().fold(0.0, f64::max).max(1e-9);
     let x = |b: usize| AXIS_W + b as f64 / n as f64 * plot_w;
     let y = |v: f64| plot_h - v / max * (plot_h - 8.0);

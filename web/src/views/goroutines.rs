@@ -14,6 +14,9 @@ use yew::prelude::*;
 #[derive(Properties, PartialEq)]
 pub struct Props {
     pub generation: u32,
+    /// An evidence link to a snapshot, applied when it changes.
+    #[prop_or_default]
+    pub focus: Option<crate::app::Focus>,
 }
 
 #[function_component(GoroutinesView)]
@@ -25,6 +28,17 @@ pub fn goroutines_view(p: &Props) -> Html {
     let show_runtime = use_state(|| false);
     let expanded = use_state(HashSet::<usize>::new);
     let compare = use_state(|| None::<(SnapshotRef, SnapshotRef)>);
+    {
+        let snapshot = snapshot.clone();
+        use_effect_with(p.focus.clone(), move |f| {
+            if let Some(crate::app::Focus::Goroutines { file, snapshot: s }) = f {
+                snapshot.set(Some(SnapshotRef {
+                    file: *file,
+                    snapshot: *s,
+                }));
+            }
+        });
+    }
     let q = GoroutineQuery {
         similarity: *similarity,
         text: (*text).clone(),
@@ -74,7 +88,12 @@ pub fn goroutines_view(p: &Props) -> Html {
         Callback::from(move |e: Event| {
             if let Some(sel) = e.target_dyn_into::<web_sys::HtmlSelectElement>() {
                 let v = sel.value();
-                snapshot.set(v.split_once(':').and_then(|(f, s)| Some(SnapshotRef { file: f.parse().ok()?, snapshot: s.parse().ok()? })));
+                snapshot.set(v.split_once(':').and_then(|(f, s)| {
+                    Some(SnapshotRef {
+                        file: f.parse().ok()?,
+                        snapshot: s.parse().ok()?,
+                    })
+                }));
             }
         })
     };
@@ -166,7 +185,13 @@ fn state_class(s: &str) -> &'static str {
 }
 
 fn lock_card(l: &LockGroup, r: &GoroutineReport, rt: bool) -> Html {
-    let max = l.histogram.iter().map(|b| b.count).max().unwrap_or(1).max(1);
+    let max = l
+        .histogram
+        .iter()
+        .map(|b| b.count)
+        .max()
+        .unwrap_or(1)
+        .max(1);
     html! {
         <div class="card alert lock-card" data-lock={l.lock.clone()}>
             <h3>{ &l.summary }</h3>
@@ -251,7 +276,10 @@ fn stack(frames: &[FrameView], show_runtime: bool, max: usize) -> Html {
     }
 }
 
-fn compare_controls(r: &GoroutineReport, compare: UseStateHandle<Option<(SnapshotRef, SnapshotRef)>>) -> Html {
+fn compare_controls(
+    r: &GoroutineReport,
+    compare: UseStateHandle<Option<(SnapshotRef, SnapshotRef)>>,
+) -> Html {
     if r.snapshots.len() < 2 {
         return html! {};
     }
@@ -271,13 +299,23 @@ fn compare_controls(r: &GoroutineReport, compare: UseStateHandle<Option<(Snapsho
     }
 }
 
-fn snapshot_ref(snaps: &[whodunnit_core::goroutine::report::SnapshotInfo], i: usize) -> SnapshotRef {
+fn snapshot_ref(
+    snaps: &[whodunnit_core::goroutine::report::SnapshotInfo],
+    i: usize,
+) -> SnapshotRef {
     let s = &snaps[i.min(snaps.len() - 1)];
-    SnapshotRef { file: s.file, snapshot: s.snapshot }
+    SnapshotRef {
+        file: s.file,
+        snapshot: s.snapshot,
+    }
 }
 
 fn label_of(snaps: &[whodunnit_core::goroutine::report::SnapshotInfo], r: SnapshotRef) -> String {
-    snaps.iter().find(|s| s.file == r.file && s.snapshot == r.snapshot).map(|s| s.label.clone()).unwrap_or_default()
+    snaps
+        .iter()
+        .find(|s| s.file == r.file && s.snapshot == r.snapshot)
+        .map(|s| s.label.clone())
+        .unwrap_or_default()
 }
 
 #[derive(Properties, PartialEq)]
@@ -291,10 +329,16 @@ struct DiffProps {
 #[function_component(DiffView)]
 fn diff_view(p: &DiffProps) -> Html {
     let answer = use_query::<GoroutineDiff>(
-        Query::GoroutineDiff { before: p.before, after: p.after, similarity: p.similarity },
+        Query::GoroutineDiff {
+            before: p.before,
+            after: p.after,
+            similarity: p.similarity,
+        },
         p.generation,
     );
-    let Some(Ok(d)) = &*answer else { return html! { <div class="muted">{"comparing…"}</div> } };
+    let Some(Ok(d)) = &*answer else {
+        return html! { <div class="muted">{"comparing…"}</div> };
+    };
     let section = |title: &str, entries: &[whodunnit_core::goroutine::report::DiffEntry]| {
         html! {
             <div class="card">

@@ -91,7 +91,10 @@ pub fn use_width() -> (NodeRef, f64) {
                 }
             };
             measure();
-            let listener = gloo::events::EventListener::new(&gloo::utils::window(), "resize", move |_| measure());
+            let listener =
+                gloo::events::EventListener::new(&gloo::utils::window(), "resize", move |_| {
+                    measure()
+                });
             move || drop(listener)
         });
     }

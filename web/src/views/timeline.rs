@@ -14,7 +14,9 @@ use gloo::events::EventListener;
 use std::collections::HashSet;
 use wasm_bindgen::JsCast;
 use web_sys::{HtmlCanvasElement, KeyboardEvent};
+use whodunnit_core::findings::{Finding, FindingsReport};
 use whodunnit_core::query::Query;
+use whodunnit_core::time::NO_TIME;
 use whodunnit_core::time::{fmt_duration, fmt_micros};
 use whodunnit_core::timeline::{EventRow, TimelineAnswer, TimelineQuery};
 use whodunnit_core::Severity;
@@ -34,12 +36,21 @@ pub struct Props {
     pub generation: u32,
     pub window: Option<(i64, i64)>,
     pub set_window: Callback<Option<(i64, i64)>>,
+    /// Open a finding (by id) in the Findings view.
+    #[prop_or_default]
+    pub open_finding: Callback<String>,
 }
 
 /// A row of the lane area: a group header or one lane.
 #[derive(Clone, PartialEq)]
 enum Row {
-    Group { name: String, lanes: Vec<usize>, collapsed: bool },
+    /// Marks of the findings (incident patterns) over their time spans.
+    Findings,
+    Group {
+        name: String,
+        lanes: Vec<usize>,
+        collapsed: bool,
+    },
     Lane(usize),
 }
 
@@ -71,13 +82,26 @@ pub fn timeline_view(p: &Props) -> Html {
         max_events: MAX_EVENTS,
     };
     let answer = use_query::<TimelineAnswer>(Query::Timeline(q), p.generation);
+    let findings_answer = use_query::<FindingsReport>(Query::Findings, p.generation);
+    let findings: Vec<Finding> = match &*findings_answer {
+        Some(Ok(r)) => r
+            .findings
+            .iter()
+            .filter(|f| f.from != NO_TIME)
+            .cloned()
+            .collect(),
+        _ => Vec::new(),
+    };
     let ans: Option<TimelineAnswer> = match &*answer {
         Some(Ok(a)) => Some(a.clone()),
         _ => None,
     };
 
     // Rows: groups with their lanes (collapsible).
-    let rows: Vec<Row> = ans.as_ref().map(|a| build_rows(a, &collapsed)).unwrap_or_default();
+    let rows: Vec<Row> = ans
+        .as_ref()
+        .map(|a| build_rows(a, &collapsed, !findings.is_empty()))
+        .unwrap_or_default();
 
     // Draw whenever the answer, size or hover changes.
     {
@@ -86,16 +110,26 @@ pub fn timeline_view(p: &Props) -> Html {
         let ans = ans.clone();
         let rows = rows.clone();
         let sel = (*selected).clone();
-        use_effect_with((ans.clone(), rows.clone(), width as i64, sel.clone()), move |_| {
-            if let Some(a) = &ans {
-                if let Some(c) = main_ref.cast::<HtmlCanvasElement>() {
-                    draw_main(&c, a, &rows, sel.as_ref());
+        let findings = findings.clone();
+        use_effect_with(
+            (
+                ans.clone(),
+                rows.clone(),
+                width as i64,
+                sel.clone(),
+                findings.clone(),
+            ),
+            move |_| {
+                if let Some(a) = &ans {
+                    if let Some(c) = main_ref.cast::<HtmlCanvasElement>() {
+                        draw_main(&c, a, &rows, sel.as_ref(), &findings);
+                    }
+                    if let Some(c) = over_ref.cast::<HtmlCanvasElement>() {
+                        draw_overview(&c, a);
+                    }
                 }
-                if let Some(c) = over_ref.cast::<HtmlCanvasElement>() {
-                    draw_overview(&c, a);
-                }
-            }
-        });
+            },
+        );
     }
 
     let window_now = ans.as_ref().and_then(|a| a.window);
@@ -106,7 +140,9 @@ pub fn timeline_view(p: &Props) -> Html {
         let set_window = p.set_window.clone();
         use_effect_with((window_now, extent), move |&(w, ext)| {
             let listener = EventListener::new(&gloo::utils::document(), "keydown", move |e| {
-                let Some(e) = e.dyn_ref::<KeyboardEvent>() else { return };
+                let Some(e) = e.dyn_ref::<KeyboardEvent>() else {
+                    return;
+                };
                 let Some((a, b)) = w else { return };
                 let span = b - a;
                 let next = match e.key().as_str() {
@@ -172,6 +208,8 @@ pub fn timeline_view(p: &Props) -> Html {
         })
     };
     let onmouseup = {
+        let findings_c = findings.clone();
+        let open_finding = p.open_finding.clone();
         let drag = drag.clone();
         let selected = selected.clone();
         let raw = raw.clone();
@@ -186,6 +224,15 @@ pub fn timeline_view(p: &Props) -> Html {
             }
             let (x, y) = (e.offset_x() as f64, e.offset_y() as f64);
             let row = ((y - AXIS_H) / ROW_H).floor();
+            if row >= 0.0 && matches!(rows.get(row as usize), Some(Row::Findings)) {
+                if let Some(a) = ans.as_ref() {
+                    let t = t_of(a, x, plot_w);
+                    if let Some(f) = findings_at(&findings_c, a, t, plot_w) {
+                        open_finding.emit(f.id.clone());
+                    }
+                }
+                return;
+            }
             if row >= 0.0 && x < LABEL_W {
                 if let Some(Row::Group { name, .. }) = rows.get(row as usize) {
                     let mut c = (*collapsed).clone();
@@ -200,7 +247,13 @@ pub fn timeline_view(p: &Props) -> Html {
                 raw.set(None);
                 if let Some(b) = &bridge {
                     let raw = raw.clone();
-                    b.0.raw(ev.file, ev.offset, ev.len as u64, 4, Callback::from(move |r| raw.set(Some(r))));
+                    b.0.raw(
+                        ev.file,
+                        ev.offset,
+                        ev.len as u64,
+                        4,
+                        Callback::from(move |r| raw.set(Some(r))),
+                    );
                 }
                 selected.set(Some(ev));
             }
@@ -224,7 +277,9 @@ pub fn timeline_view(p: &Props) -> Html {
         let brush = brush.clone();
         let set_window = p.set_window.clone();
         Callback::from(move |e: MouseEvent| {
-            let Some(x0) = brush.borrow_mut().take() else { return };
+            let Some(x0) = brush.borrow_mut().take() else {
+                return;
+            };
             let Some((lo, hi)) = extent else { return };
             let x1 = e.offset_x() as f64;
             let w = width.max(1.0);
@@ -236,7 +291,10 @@ pub fn timeline_view(p: &Props) -> Html {
                     set_window.emit(clamp((c - (b - a) / 2, c + (b - a) / 2), extent));
                 }
             } else {
-                set_window.emit(Some((t(x0.min(x1)), t(x0.max(x1)).max(t(x0.min(x1)) + MIN_SPAN))));
+                set_window.emit(Some((
+                    t(x0.min(x1)),
+                    t(x0.max(x1)).max(t(x0.min(x1)) + MIN_SPAN),
+                )));
             }
         })
     };
@@ -258,7 +316,12 @@ pub fn timeline_view(p: &Props) -> Html {
     let Some(a) = ans.clone() else {
         return html! { <div class="view" ref={width_ref}><div class="muted">{"Computing the timeline…"}</div></div> };
     };
-    if a.extent.is_none() && a.untimed == 0 && text.is_empty() && kinds_on.is_empty() && min_sev.is_none() {
+    if a.extent.is_none()
+        && a.untimed == 0
+        && text.is_empty()
+        && kinds_on.is_empty()
+        && min_sev.is_none()
+    {
         return html! {
             <div class="view" ref={width_ref}>
                 <Nothing title="No timed events yet">
@@ -317,15 +380,24 @@ pub fn timeline_view(p: &Props) -> Html {
     }
 }
 
-fn build_rows(a: &TimelineAnswer, collapsed: &HashSet<String>) -> Vec<Row> {
+fn build_rows(a: &TimelineAnswer, collapsed: &HashSet<String>, findings: bool) -> Vec<Row> {
     let mut rows = Vec::new();
+    if findings {
+        rows.push(Row::Findings);
+    }
     let mut i = 0;
     while i < a.lanes.len() {
         let g = a.lanes[i].group.clone();
-        let lanes: Vec<usize> = (i..a.lanes.len()).take_while(|&j| a.lanes[j].group == g).collect();
+        let lanes: Vec<usize> = (i..a.lanes.len())
+            .take_while(|&j| a.lanes[j].group == g)
+            .collect();
         i += lanes.len();
         let is_collapsed = collapsed.contains(&g);
-        rows.push(Row::Group { name: g, lanes: lanes.clone(), collapsed: is_collapsed });
+        rows.push(Row::Group {
+            name: g,
+            lanes: lanes.clone(),
+            collapsed: is_collapsed,
+        });
         if !is_collapsed {
             rows.extend(lanes.into_iter().map(Row::Lane));
         }
@@ -362,8 +434,13 @@ fn hit_test(a: &TimelineAnswer, rows: &[Row], x: f64, y: f64, plot_w: f64) -> Op
         return None;
     }
     let lanes: Vec<usize> = match rows.get(row as usize)? {
+        Row::Findings => return None,
         Row::Lane(l) => vec![*l],
-        Row::Group { lanes, collapsed: true, .. } => lanes.clone(),
+        Row::Group {
+            lanes,
+            collapsed: true,
+            ..
+        } => lanes.clone(),
         Row::Group { .. } => return None,
     };
     events
@@ -375,9 +452,36 @@ fn hit_test(a: &TimelineAnswer, rows: &[Row], x: f64, y: f64, plot_w: f64) -> Op
         .map(|(_, e)| e.clone())
 }
 
-fn draw_main(c: &HtmlCanvasElement, a: &TimelineAnswer, rows: &[Row], selected: Option<&EventRow>) {
+fn t_of(a: &TimelineAnswer, x: f64, plot_w: f64) -> i64 {
+    let (wa, wb) = a.window.unwrap_or((0, 1));
+    wa + ((x - LABEL_W) / plot_w * (wb - wa) as f64) as i64
+}
+
+/// The finding whose span (widened to a few pixels) covers time `t`.
+fn findings_at<'f>(
+    findings: &'f [Finding],
+    a: &TimelineAnswer,
+    t: i64,
+    plot_w: f64,
+) -> Option<&'f Finding> {
+    let (wa, wb) = a.window.unwrap_or((0, 1));
+    let slack = ((wb - wa) as f64 / plot_w * 4.0) as i64;
+    findings
+        .iter()
+        .find(|f| t >= f.from - slack && t <= f.to + slack)
+}
+
+fn draw_main(
+    c: &HtmlCanvasElement,
+    a: &TimelineAnswer,
+    rows: &[Row],
+    selected: Option<&EventRow>,
+    findings: &[Finding],
+) {
     let h = AXIS_H + rows.len() as f64 * ROW_H + 4.0;
-    let Some((ctx, w, _)) = canvas::prepare(c, h) else { return };
+    let Some((ctx, w, _)) = canvas::prepare(c, h) else {
+        return;
+    };
     let plot_w = w - LABEL_W;
     let (text, muted, grid, panel2, accent) = (
         canvas::theme_color("--text"),
@@ -399,23 +503,75 @@ fn draw_main(c: &HtmlCanvasElement, a: &TimelineAnswer, rows: &[Row], selected: 
         ctx.stroke();
         let _ = ctx.fill_text(&label, x + 3.0, 14.0);
     }
-    let max_count = a.lanes.iter().flat_map(|l| l.bins.iter().map(|b| b.count)).max().unwrap_or(1).max(1) as f64;
+    let max_count = a
+        .lanes
+        .iter()
+        .flat_map(|l| l.bins.iter().map(|b| b.count))
+        .max()
+        .unwrap_or(1)
+        .max(1) as f64;
     let bin_px = plot_w / ((wb - wa) as f64 / a.bin_width.max(1) as f64).max(1.0);
     for (r, row) in rows.iter().enumerate() {
         let y = AXIS_H + r as f64 * ROW_H;
         let (lanes, label, is_group): (Vec<usize>, String, bool) = match row {
-            Row::Group { name, lanes, collapsed } => {
+            Row::Findings => {
+                ctx.set_fill_style_str(&text);
+                let _ = ctx.fill_text(&format!("⚑ findings ({})", findings.len()), 6.0, y + 15.0);
+                for f in findings {
+                    let x0 = x_of(a, f.from, plot_w).max(LABEL_W);
+                    let x1 = x_of(a, f.to, plot_w).min(w);
+                    if x1 < LABEL_W || x0 > w {
+                        continue;
+                    }
+                    ctx.set_fill_style_str(match f.severity {
+                        Severity::Critical | Severity::Error => "rgba(242,73,92,0.75)",
+                        Severity::Warning => "rgba(242,204,12,0.7)",
+                        _ => "rgba(87,148,242,0.7)",
+                    });
+                    ctx.fill_rect(x0, y + 4.0, (x1 - x0).max(4.0), ROW_H - 8.0);
+                    if x1 - x0 > 60.0 {
+                        ctx.set_fill_style_str("#111");
+                        let _ = ctx.fill_text(
+                            &ellipsize(&f.title, ((x1 - x0) / 6.5) as usize),
+                            x0 + 4.0,
+                            y + 15.0,
+                        );
+                    }
+                }
+                continue;
+            }
+            Row::Group {
+                name,
+                lanes,
+                collapsed,
+            } => {
                 let n: u64 = lanes.iter().map(|&l| a.lanes[l].count).sum();
                 (
-                    if *collapsed { lanes.clone() } else { Vec::new() },
-                    format!("{} {}  ({})", if *collapsed { "▸" } else { "▾" }, name, fmt::count(n)),
+                    if *collapsed {
+                        lanes.clone()
+                    } else {
+                        Vec::new()
+                    },
+                    format!(
+                        "{} {}  ({})",
+                        if *collapsed { "▸" } else { "▾" },
+                        name,
+                        fmt::count(n)
+                    ),
                     true,
                 )
             }
             Row::Lane(l) => {
                 let lane = &a.lanes[*l];
-                let short = lane.name.strip_prefix(&format!("{}/", lane.group)).unwrap_or(&lane.name);
-                (vec![*l], format!("   {}  ({})", short, fmt::count(lane.count)), false)
+                let short = lane
+                    .name
+                    .strip_prefix(&format!("{}/", lane.group))
+                    .unwrap_or(&lane.name);
+                (
+                    vec![*l],
+                    format!("   {}  ({})", short, fmt::count(lane.count)),
+                    false,
+                )
             }
         };
         if is_group {
@@ -436,7 +592,13 @@ fn draw_main(c: &HtmlCanvasElement, a: &TimelineAnswer, rows: &[Row], selected: 
             for e in events.iter().filter(|e| lanes.contains(&(e.lane as usize))) {
                 let k = &a.kinds[e.kind as usize];
                 ctx.set_fill_style_str(&kind_color(&k.name, k.severity));
-                draw_shape(&ctx, kind_shape(&k.name), x_of(a, e.time, plot_w), y + ROW_H / 2.0, 4.0);
+                draw_shape(
+                    &ctx,
+                    kind_shape(&k.name),
+                    x_of(a, e.time, plot_w),
+                    y + ROW_H / 2.0,
+                    4.0,
+                );
             }
         } else {
             for &l in &lanes {
@@ -445,7 +607,12 @@ fn draw_main(c: &HtmlCanvasElement, a: &TimelineAnswer, rows: &[Row], selected: 
                     let frac = ((b.count as f64).ln_1p() / max_count.ln_1p()).clamp(0.15, 1.0);
                     let bh = (ROW_H - 6.0) * frac;
                     ctx.set_fill_style_str(&kind_color(&k.name, b.severity.max(k.severity)));
-                    ctx.fill_rect(LABEL_W + b.i as f64 * bin_px, y + ROW_H - 3.0 - bh, bin_px.max(1.5), bh);
+                    ctx.fill_rect(
+                        LABEL_W + b.i as f64 * bin_px,
+                        y + ROW_H - 3.0 - bh,
+                        bin_px.max(1.5),
+                        bh,
+                    );
                 }
             }
         }
@@ -463,8 +630,12 @@ fn draw_main(c: &HtmlCanvasElement, a: &TimelineAnswer, rows: &[Row], selected: 
 }
 
 fn draw_overview(c: &HtmlCanvasElement, a: &TimelineAnswer) {
-    let Some((ctx, w, h)) = canvas::prepare(c, OVERVIEW_H) else { return };
-    let (Some((lo, hi)), Some((wa, wb))) = (a.extent, a.window) else { return };
+    let Some((ctx, w, h)) = canvas::prepare(c, OVERVIEW_H) else {
+        return;
+    };
+    let (Some((lo, hi)), Some((wa, wb))) = (a.extent, a.window) else {
+        return;
+    };
     let max = *a.overview.iter().max().unwrap_or(&1) as f64;
     let bw = w / a.overview.len().max(1) as f64;
     ctx.set_fill_style_str(&canvas::theme_color("--accent"));
@@ -503,9 +674,17 @@ fn kinds_table(
     set_window: &Callback<Option<(i64, i64)>>,
     bridge: Option<BridgeCtx>,
 ) -> Html {
-    let mut kinds: Vec<(usize, &whodunnit_core::timeline::KindStat)> =
-        a.kinds.iter().enumerate().filter(|(_, k)| k.total > 0).collect();
-    kinds.sort_by(|x, y| y.1.severity.cmp(&x.1.severity).then(y.1.count.cmp(&x.1.count)));
+    let mut kinds: Vec<(usize, &whodunnit_core::timeline::KindStat)> = a
+        .kinds
+        .iter()
+        .enumerate()
+        .filter(|(_, k)| k.total > 0)
+        .collect();
+    kinds.sort_by(|x, y| {
+        y.1.severity
+            .cmp(&x.1.severity)
+            .then(y.1.count.cmp(&x.1.count))
+    });
     let window = a.window;
     html! {
         <table class="grid kinds-table">
@@ -563,7 +742,9 @@ fn jump_to(
     forward: bool,
     set_window: Callback<Option<(i64, i64)>>,
 ) {
-    let (Some(b), Some((wa, wb))) = (bridge, window) else { return };
+    let (Some(b), Some((wa, wb))) = (bridge, window) else {
+        return;
+    };
     let center = wa + (wb - wa) / 2;
     let span = wb - wa;
     let q = Query::Timeline(TimelineQuery {
@@ -575,8 +756,15 @@ fn jump_to(
     b.0.query(
         &q,
         Callback::from(move |v: serde_json::Value| {
-            let Ok(a) = serde_json::from_value::<TimelineAnswer>(v) else { return };
-            let times: Vec<i64> = a.events.unwrap_or_default().into_iter().map(|e| e.time).collect();
+            let Ok(a) = serde_json::from_value::<TimelineAnswer>(v) else {
+                return;
+            };
+            let times: Vec<i64> = a
+                .events
+                .unwrap_or_default()
+                .into_iter()
+                .map(|e| e.time)
+                .collect();
             let slack = span / 20;
             let t = if forward {
                 times.iter().copied().find(|&t| t > center + slack)
@@ -595,7 +783,11 @@ fn detail(a: &TimelineAnswer, sel: Option<&EventRow>, raw: Option<&RawSlice>) ->
         return html! { <div class="muted small">{"Zoom in until single events are drawn, then click one to read its raw lines (re-read from the file)."}</div> };
     };
     let k = &a.kinds[e.kind as usize];
-    let lane = a.lanes.get(e.lane as usize).map(|l| l.name.clone()).unwrap_or_default();
+    let lane = a
+        .lanes
+        .get(e.lane as usize)
+        .map(|l| l.name.clone())
+        .unwrap_or_default();
     html! {
         <div class="card event-detail">
             <h3>{ &k.name }{" "}<span class={classes!("pill", sev_class(e.severity))}>{ e.severity.label() }</span></h3>

@@ -58,6 +58,8 @@ pub struct Lane {
     pub count: u64,
     /// Events in the lane overall (after filters, any time).
     pub total: u64,
+    /// The worst severity in the lane overall: lanes with errors are listed first.
+    pub worst: Severity,
     pub bins: Vec<Bin>,
 }
 
@@ -157,6 +159,7 @@ pub fn query(ds: &Dataset, q: &TimelineQuery) -> TimelineAnswer {
                         group,
                         count: 0,
                         total: 0,
+                        worst: Severity::Debug,
                         bins: Vec::new(),
                     });
                     (lanes.len() - 1) as u32
@@ -224,7 +227,9 @@ pub fn query(ds: &Dataset, q: &TimelineQuery) -> TimelineAnswer {
             }
             extent = Some(extent.map_or((t, t), |(a, b)| (a.min(t), b.max(t))));
             kinds[m.kind[ev.kind[i] as usize] as usize].total += 1;
-            lanes[m.lane[ev.lane[i] as usize] as usize].total += 1;
+            let lane = &mut lanes[m.lane[ev.lane[i] as usize] as usize];
+            lane.total += 1;
+            lane.worst = lane.worst.max(ev.severity(i));
         }
     }
     let Some((lo, hi)) = extent else {

@@ -100,6 +100,12 @@ pub fn render_text(rep: &GoroutineReport) -> String {
             }
         );
     }
+    for s in &rep.snapshots {
+        for st in &s.system_stacks {
+            let _ = writeln!(out, "\nsystem stack of {}:", s.label);
+            frames(&mut out, "    ", st, 12);
+        }
+    }
     if !rep.lock_groups.is_empty() {
         let _ = writeln!(out, "\nLOCK CONTENTION");
         for (i, l) in rep.lock_groups.iter().enumerate() {

@@ -132,6 +132,23 @@ fn negative_sample_is_not_a_goroutine_dump() {
 }
 
 #[test]
+fn fatal_error_runtime_stack_is_kept() {
+    let name = "combinestacks_oom-panic-113-other-threads.txt";
+    let rep = report(
+        &dataset(vec![parse(name, &read(name))]),
+        &GoroutineQuery::default(),
+    );
+    let s = &rep.snapshots[0];
+    assert_eq!(s.title, "fatal error: runtime: out of memory");
+    assert_eq!(s.system_stacks.len(), 1);
+    assert_eq!(s.system_stacks[0][0].func, "runtime.throw");
+    // The goroutine allocating while holding the lock is the top holder candidate.
+    let h = &rep.lock_groups[0].holders[0];
+    assert_eq!(h.goroutine, Some(689));
+    assert!(h.reasons[0].starts_with("passes the lock's address 0xc0000140f0"));
+}
+
+#[test]
 fn pprof_totals_match_their_header() {
     for name in [
         "combinestacks_pprof-http-text.txt",
@@ -265,6 +282,18 @@ fn wrapped(bytes: &[u8], how: &str) -> Vec<u8> {
                 "time=\"2020-03-03T10:00:00Z\" level=info msg=\"=== BEGIN goroutine stack dump ===\\n{esc}\\n=== END goroutine stack dump ===\"\n"
             ));
         }
+        "docker" => {
+            for l in text.lines() {
+                let j = serde_json::json!({"log": format!("{l}\n"), "stream": "stderr", "time": "2020-03-03T10:00:00.5Z"});
+                out.push_str(&format!("{j}\n"));
+            }
+        }
+        "journald+logrus" => {
+            // containerd under systemd: the logrus line itself carries a journald prefix.
+            for l in String::from_utf8(wrapped(bytes, "logrus")).unwrap().lines() {
+                out.push_str(&format!("Mar 03 10:00:00 node-1 containerd[812]: {l}\n"));
+            }
+        }
         "kubelet" => {
             out.push_str("I0303 10:00:00.000000    1234 kubelet.go:1234] SyncLoop (PLEG)\n");
             out.push_str("E0303 10:00:01.000000    1234 runtime.go:78] Observed a panic\n");
@@ -280,7 +309,15 @@ fn wrapped(bytes: &[u8], how: &str) -> Vec<u8> {
 fn wrapped_dumps_read_like_the_original() {
     let name = "combinestacks_write-stacks-2.txt";
     let bytes = read(name);
-    for how in ["journald", "cri", "spaces", "logrus", "kubelet"] {
+    for how in [
+        "journald",
+        "cri",
+        "docker",
+        "spaces",
+        "logrus",
+        "journald+logrus",
+        "kubelet",
+    ] {
         let f = parse(how, &wrapped(&bytes, how));
         assert_eq!(f.format, Format::GoroutineDump, "{how}");
         let d = data(&f);
@@ -293,7 +330,7 @@ fn wrapped_dumps_read_like_the_original() {
             Some("0xc000192068"),
             "{how}"
         );
-        if how == "cri" || how == "logrus" {
+        if how == "cri" || how == "logrus" || how == "docker" {
             assert_ne!(d.snapshots[0].time, whodunnit_core::time::NO_TIME, "{how}");
         }
     }

@@ -102,7 +102,11 @@ pub fn is_stdlib(pkg: &str, file: &str) -> bool {
     if file.is_empty() || file.starts_with("GOROOT/") || file.starts_with('<') {
         return true;
     }
-    if file.contains("/stdlib~/src/") || file.contains("/go/src/") || file.contains("Go/src/") {
+    if file.contains("/stdlib~/src/")
+        || file.contains("/go/src/")
+        || file.contains("Go/src/")
+        || file.contains("/src/runtime/")
+    {
         return true;
     }
     let mut needle = String::with_capacity(pkg.len() + 6);

@@ -60,6 +60,10 @@ pub struct SnapshotInfo {
     pub truncated: bool,
     /// Ready to show: `dump.txt #2 · panic: boom · 154 goroutines`.
     pub label: String,
+    /// Stacks printed without a goroutine (`runtime stack:` of a fatal error, a signal
+    /// handler's stack), innermost first.
+    #[serde(default)]
+    pub system_stacks: Vec<Vec<FrameView>>,
 }
 
 /// One frame, display-ready.
@@ -351,6 +355,11 @@ pub fn report(ds: &Dataset, q: &GoroutineQuery) -> GoroutineReport {
                 line: s.line,
                 truncated: s.truncated,
                 label: snapshot_label(name, si, data.snapshots.len(), &s.title, s.total),
+                system_stacks: s
+                    .system_stacks
+                    .iter()
+                    .map(|&st| stack_views(data, st))
+                    .collect(),
             });
         }
         tree_members.push((fi, file_members));
@@ -667,6 +676,7 @@ pub fn diff(
             line: s.line,
             truncated: s.truncated,
             label: snapshot_label(name, r.snapshot, d.snapshots.len(), &s.title, s.total),
+            system_stacks: Vec::new(),
         }
     };
     let mut out = super::diff::compare(a, before.snapshot, b, after.snapshot, sim);

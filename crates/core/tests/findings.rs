@@ -110,13 +110,23 @@ fn namespace_stall_scenario_names_the_gap_and_the_apiservice() {
     let f = f[0];
     assert_eq!(f.from, t("2020-11-13T09:41:07.25Z"));
     assert_eq!(f.severity, Severity::Critical);
-    assert!(f.title.contains("ovh-tenant") && f.title.contains("4d2h"), "{}", f.title);
-    assert!(f.summary.contains("v1beta1.metrics.k8s.io"), "{}", f.summary);
+    assert!(
+        f.title.contains("ovh-tenant") && f.title.contains("4d2h"),
+        "{}",
+        f.title
+    );
+    assert!(
+        f.summary.contains("v1beta1.metrics.k8s.io"),
+        "{}",
+        f.summary
+    );
     assert!(f.summary.contains("48 deletions"), "{}", f.summary);
     assert!(f.missing.is_empty(), "{:?}", f.missing);
     // The namespace DELETE opens at its audit line; the deletions open in the cost view.
     match &f.evidence[0].kind {
-        EvidenceKind::Event { line, file_name, .. } => {
+        EvidenceKind::Event {
+            line, file_name, ..
+        } => {
             assert_eq!(*line, 1);
             assert!(file_name.ends_with("audit.log"));
         }
@@ -156,11 +166,29 @@ fn list_storm_scenario() {
     assert!(f.summary.contains("1500 LIST calls"), "{}", f.summary);
     assert!(f.summary.contains("resourceVersion=0"));
     // ~50% of query time and ~100 in flight, as in the KubeCon 2020 incident.
-    let share: f64 = f.title.split(": ").last().unwrap().trim_end_matches("% of query time").parse().unwrap();
+    let share: f64 = f
+        .title
+        .split(": ")
+        .last()
+        .unwrap()
+        .trim_end_matches("% of query time")
+        .parse()
+        .unwrap();
     assert!((45.0..=60.0).contains(&share), "{share}");
-    let inflight: f64 = f.summary.split(" in flight").next().unwrap().rsplit(' ').next().unwrap().parse().unwrap();
+    let inflight: f64 = f
+        .summary
+        .split(" in flight")
+        .next()
+        .unwrap()
+        .rsplit(' ')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!((80.0..=120.0).contains(&inflight), "{inflight}");
-    assert!(matches!(&f.evidence[0].kind, EvidenceKind::Requests { filters, .. } if filters.len() == 2));
+    assert!(
+        matches!(&f.evidence[0].kind, EvidenceKind::Requests { filters, .. } if filters.len() == 2)
+    );
 }
 
 #[test]
@@ -179,13 +207,21 @@ fn cni_hang_links_kubelet_period_to_lock_waiters() {
     assert_eq!(f.len(), 1, "{:#?}", f);
     let f = f[0];
     assert!(f.summary.contains("every 2m"), "{}", f.summary);
-    assert!(f.summary.contains("150 goroutines waiting on sync.Mutex 0xc000192068"), "{}", f.summary);
-    assert!(f.summary.contains("Likely holders: goroutine 1"), "{}", f.summary);
+    assert!(
+        f.summary
+            .contains("150 goroutines waiting on sync.Mutex 0xc000192068"),
+        "{}",
+        f.summary
+    );
+    assert!(
+        f.summary.contains("Likely holders: goroutine 1"),
+        "{}",
+        f.summary
+    );
     assert_eq!(f.severity, Severity::Critical);
-    assert!(f
-        .evidence
-        .iter()
-        .any(|e| matches!(&e.kind, EvidenceKind::LockGroup { lock, .. } if lock == "0xc000192068")));
+    assert!(f.evidence.iter().any(
+        |e| matches!(&e.kind, EvidenceKind::LockGroup { lock, .. } if lock == "0xc000192068")
+    ));
 }
 
 #[test]
@@ -209,7 +245,11 @@ fn real_lock_pile_up_is_reported() {
 fn runtime_hang_negative() {
     // The sonobuoy journals have one PLEG line per node at kubelet start: no hang.
     assert!(of(&run(SONOBUOY), Detector::RuntimeHang).is_empty());
-    assert!(of(&run(&["goroutines/gostackparse_waitsince.txt"]), Detector::RuntimeHang).is_empty());
+    assert!(of(
+        &run(&["goroutines/gostackparse_waitsince.txt"]),
+        Detector::RuntimeHang
+    )
+    .is_empty());
 }
 
 // ---- 4. memory pressure -------------------------------------------------------------------
@@ -222,7 +262,11 @@ fn memory_chain_scenario() {
     let f = f[0];
     assert_eq!(f.severity, Severity::Critical);
     assert!(f.summary.contains("reclaim memory"), "{}", f.summary);
-    assert!(f.summary.contains("sre/infras-logstash-d484d57fc-rkx95"), "{}", f.summary);
+    assert!(
+        f.summary.contains("sre/infras-logstash-d484d57fc-rkx95"),
+        "{}",
+        f.summary
+    );
     assert!(f.summary.contains("heapster"));
     assert!(f.summary.contains("CrashLoopBackOff 1 time"));
 }
@@ -252,7 +296,12 @@ fn image_pull_scenario() {
     assert_eq!(f.len(), 1);
     let f = f[0];
     assert!(f.title.contains("3 node(s) (21×)"), "{}", f.title);
-    assert!(f.summary.contains("gcr.io/kubeflow-images-public/ubuntu:18.04"), "{}", f.summary);
+    assert!(
+        f.summary
+            .contains("gcr.io/kubeflow-images-public/ubuntu:18.04"),
+        "{}",
+        f.summary
+    );
     assert!(f.summary.contains("rising"), "{}", f.summary);
 }
 
@@ -269,8 +318,17 @@ fn hot_loop_scenario() {
     let rep = run(HOT_LOOP);
     let f = of(&rep, Detector::HotLoop);
     assert_eq!(f.len(), 1);
-    assert!(f[0].title.contains("deployment-controller: 3000 × create replicasets.apps"), "{}", f[0].title);
-    assert!(f[0].summary.contains("3000 distinct objects created"), "{}", f[0].summary);
+    assert!(
+        f[0].title
+            .contains("deployment-controller: 3000 × create replicasets.apps"),
+        "{}",
+        f[0].title
+    );
+    assert!(
+        f[0].summary.contains("3000 distinct objects created"),
+        "{}",
+        f[0].summary
+    );
 }
 
 #[test]
@@ -289,19 +347,34 @@ fn sonobuoy_nodes_not_ready_at_kubelet_start() {
     let titles: Vec<&str> = f.iter().map(|f| f.title.as_str()).collect();
     assert_eq!(
         titles,
-        ["ip-10-0-9-206 NotReady for 1m36s", "ip-10-0-26-239 NotReady for 16.6s", "ip-10-0-9-16 NotReady for 16.7s"]
+        [
+            "ip-10-0-9-206 NotReady for 1m36s",
+            "ip-10-0-26-239 NotReady for 16.6s",
+            "ip-10-0-9-16 NotReady for 16.7s"
+        ]
     );
     let f = f[0];
     assert_eq!(f.from_text, "2017-12-13T16:58:18.944330Z");
-    assert!(f.summary.contains("network not ready (CNI) (41×)"), "{}", f.summary);
-    assert!(f.summary.contains("unable to load client CA file"), "{}", f.summary);
+    assert!(
+        f.summary.contains("network not ready (CNI) (41×)"),
+        "{}",
+        f.summary
+    );
+    assert!(
+        f.summary.contains("unable to load client CA file"),
+        "{}",
+        f.summary
+    );
     assert!(f.missing[0].contains("kube-controller-manager"));
 }
 
 #[test]
 fn not_ready_negative() {
     for files in [MEMORY, IMAGE_PULL, AUDIT_REAL] {
-        assert!(of(&run(files), Detector::NodeNotReady).is_empty(), "{files:?}");
+        assert!(
+            of(&run(files), Detector::NodeNotReady).is_empty(),
+            "{files:?}"
+        );
     }
 }
 
@@ -312,7 +385,11 @@ fn discovery_outage_scenario() {
     let rep = run(&NAMESPACE_STALL[1..]);
     let f = of(&rep, Detector::DiscoveryOutage);
     assert_eq!(f.len(), 1);
-    assert!(f[0].title.contains("v1beta1.metrics.k8s.io"), "{}", f[0].title);
+    assert!(
+        f[0].title.contains("v1beta1.metrics.k8s.io"),
+        "{}",
+        f[0].title
+    );
     assert!(f[0].summary.contains("namespace controller"));
     assert!(f[0].missing[0].contains("audit log"));
     assert_eq!(f[0].severity, Severity::Error);
@@ -321,7 +398,10 @@ fn discovery_outage_scenario() {
 #[test]
 fn discovery_negative() {
     for files in [SONOBUOY, AUDIT_REAL, MEMORY] {
-        assert!(of(&run(files), Detector::DiscoveryOutage).is_empty(), "{files:?}");
+        assert!(
+            of(&run(files), Detector::DiscoveryOutage).is_empty(),
+            "{files:?}"
+        );
     }
 }
 
@@ -333,11 +413,65 @@ fn report_round_trips_and_lists_every_detector() {
     let rep = detect(&ds);
     assert_eq!(rep.detectors.len(), Detector::ALL.len());
     let ids: Vec<&str> = rep.findings.iter().map(|f| f.id.as_str()).collect();
-    assert!(ids.contains(&"runtime_hang-1") && ids.contains(&"node_not_ready-1"), "{ids:?}");
+    assert!(
+        ids.contains(&"runtime_hang-1") && ids.contains(&"node_not_ready-1"),
+        "{ids:?}"
+    );
     let json = serde_json::to_string(&rep).unwrap();
     let back: FindingsReport = serde_json::from_str(&json).unwrap();
     assert_eq!(back, rep);
     assert!(json.contains(r#""type":"lock_group""#));
-    let hot = rep.detectors.iter().find(|d| d.detector == Detector::HotLoop).unwrap();
+    let hot = rep
+        .detectors
+        .iter()
+        .find(|d| d.detector == Detector::HotLoop)
+        .unwrap();
     assert!(!hot.had_input && hot.missing[0].contains("audit log"));
+}
+
+// ---- robustness ----------------------------------------------------------------------------
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+    /// Any bytes, read as any format, never make a detector panic.
+    #[test]
+    fn detect_never_panics(a in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..2048),
+                           b in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..2048)) {
+        let mut ds = Dataset::default();
+        for (i, bytes) in [a, b].iter().enumerate() {
+            ds.add(parse_bytes(FileMeta { name: format!("f{i}"), ..FileMeta::default() }, bytes));
+        }
+        let files = Files(vec![Vec::new(), Vec::new()]);
+        let _ = detect_with(&ds, &files);
+    }
+
+    /// Real lines with shuffled timestamps and hosts: still no panic, and every finding's span
+    /// is ordered.
+    #[test]
+    fn edited_kubelet_lines_keep_spans_ordered(stamps in proptest::collection::vec(0u32..86_400, 1..40)) {
+        let base = std::fs::read_to_string(format!("{FIX}scenarios/cni-lock-hang/kubelet.journal.jsonl")).unwrap();
+        let line = base.lines().next().unwrap();
+        let mut text = String::new();
+        for (i, s) in stamps.iter().enumerate() {
+            let us = 1_583_157_611_000_000u64 + *s as u64 * 1_000_000;
+            let l = line.replacen("\"ip-10-0-9-16\"", if i % 2 == 0 { "\"node-a\"" } else { "\"node-b\"" }, 1);
+            let l = regex_free_replace_stamp(&l, us);
+            text.push_str(&l);
+            text.push('\n');
+        }
+        let mut ds = Dataset::default();
+        ds.add(parse_bytes(FileMeta { name: "k.jsonl".into(), ..FileMeta::default() }, text.as_bytes()));
+        let rep = detect(&ds);
+        for f in &rep.findings {
+            proptest::prop_assert!(f.from <= f.to, "{f:?}");
+        }
+    }
+}
+
+/// Replace the `__REALTIME_TIMESTAMP` value of a journal JSON line.
+fn regex_free_replace_stamp(line: &str, us: u64) -> String {
+    let key = "\"__REALTIME_TIMESTAMP\" : \"";
+    let i = line.find(key).unwrap() + key.len();
+    let j = i + line[i..].find('"').unwrap();
+    format!("{}{us}{}", &line[..i], &line[j..])
 }

@@ -29,7 +29,9 @@ const GAP: Micros = 30 * 60 * 1_000_000;
 /// tokens (discovery errors) and `version.group` tokens (apiserver availability errors).
 pub fn apiservices_in(text: &str) -> Vec<String> {
     let mut out = Vec::new();
-    for tok in text.split(|c: char| c.is_whitespace() || matches!(c, ',' | '"' | '\'' | '[' | ']' | '\\' | '(' | ')')) {
+    for tok in text.split(|c: char| {
+        c.is_whitespace() || matches!(c, ',' | '"' | '\'' | '[' | ']' | '\\' | '(' | ')')
+    }) {
         let tok = tok.trim_end_matches([':', '.', ';']);
         let tok = tok.strip_prefix("https://").unwrap_or(tok);
         let name = if let Some((group, version)) = tok.split_once('/') {
@@ -161,7 +163,13 @@ pub(crate) fn detect(cx: &Cx<'_>) -> Outcome {
         lanes.dedup();
         let comps: BTreeSet<&str> = ep
             .iter()
-            .map(|e| if e.component().is_empty() { e.lane } else { e.component() })
+            .map(|e| {
+                if e.component().is_empty() {
+                    e.lane
+                } else {
+                    e.component()
+                }
+            })
             .collect();
         let comps: Vec<String> = comps.into_iter().map(str::to_string).collect();
         let mut evidence: Vec<_> = spread(ep, 5)
@@ -201,7 +209,11 @@ pub(crate) fn detect(cx: &Cx<'_>) -> Outcome {
         out.findings.push(finding(
             Detector::DiscoveryOutage,
             format!("API discovery failing: {what}"),
-            if long { Severity::Error } else { Severity::Warning },
+            if long {
+                Severity::Error
+            } else {
+                Severity::Warning
+            },
             from,
             to,
             summary,
@@ -241,9 +253,14 @@ mod tests {
             vec!["v1beta1.metrics.k8s.io"]
         );
         assert_eq!(
-            apiservices_in(r#"E1017 available_controller.go:508] v1beta1.metrics.k8s.io failed with: failing or missing response from https://10.96.12.7:443/apis/metrics.k8s.io/v1beta1: bad status from https://10.96.12.7:443/apis/metrics.k8s.io/v1beta1: 503"#),
+            apiservices_in(
+                r#"E1017 available_controller.go:508] v1beta1.metrics.k8s.io failed with: failing or missing response from https://10.96.12.7:443/apis/metrics.k8s.io/v1beta1: bad status from https://10.96.12.7:443/apis/metrics.k8s.io/v1beta1: 503"#
+            ),
             vec!["v1beta1.metrics.k8s.io"]
         );
-        assert!(apiservices_in("kubelet.go:1779] skipping pod synchronization v1.2.3 10.0.0.1/v1").is_empty());
+        assert!(
+            apiservices_in("kubelet.go:1779] skipping pod synchronization v1.2.3 10.0.0.1/v1")
+                .is_empty()
+        );
     }
 }

@@ -76,7 +76,7 @@ pub(crate) fn detect(cx: &Cx<'_>) -> Outcome {
         }
         let top = |m: &BTreeMap<&str, u64>| -> Vec<String> {
             let mut v: Vec<(&&str, &u64)> = m.iter().collect();
-            v.sort_by(|a, b| b.1.cmp(a.1));
+            v.sort_by_key(|x| std::cmp::Reverse(*x.1));
             v.into_iter()
                 .map(|(k, n)| {
                     let k = if k.is_empty() { "(cluster-scoped)" } else { k };
@@ -127,7 +127,9 @@ pub(crate) fn detect(cx: &Cx<'_>) -> Outcome {
             summary,
             vec![user.to_string()],
             evidence,
-            vec![format!("log of the controller running as {user}, to see why it keeps writing")],
+            vec![format!(
+                "log of the controller running as {user}, to see why it keeps writing"
+            )],
         ));
     }
     out

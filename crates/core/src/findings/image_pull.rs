@@ -65,7 +65,7 @@ pub(crate) fn detect(cx: &Cx<'_>) -> Outcome {
     );
     let top = |m: &BTreeMap<String, usize>| -> Vec<String> {
         let mut v: Vec<(&String, &usize)> = m.iter().collect();
-        v.sort_by(|a, b| b.1.cmp(a.1));
+        v.sort_by_key(|x| std::cmp::Reverse(*x.1));
         v.into_iter().map(|(k, c)| format!("{k} ({c}×)")).collect()
     };
     let node_list = top(&nodes.iter().map(|(k, v)| (k.to_string(), *v)).collect());
@@ -76,10 +76,14 @@ pub(crate) fn detect(cx: &Cx<'_>) -> Outcome {
         list_text(&node_list, 5)
     );
     if late > early {
-        summary.push_str(&format!(" The rate is rising ({early} in the first half, {late} in the second)."));
+        summary.push_str(&format!(
+            " The rate is rising ({early} in the first half, {late} in the second)."
+        ));
     }
     if images.is_empty() {
-        summary.push_str(" The image names were not readable from the event templates; open the lines.");
+        summary.push_str(
+            " The image names were not readable from the event templates; open the lines.",
+        );
     } else {
         summary.push_str(&format!(" Images: {}.", list_text(&top(&images), 5)));
     }
@@ -100,7 +104,11 @@ pub(crate) fn detect(cx: &Cx<'_>) -> Outcome {
     out.findings.push(finding(
         Detector::ImagePullStampede,
         format!("Image pulls failing on {} node(s) ({n}×)", nodes.len()),
-        if nodes.len() >= 3 { Severity::Error } else { Severity::Warning },
+        if nodes.len() >= 3 {
+            Severity::Error
+        } else {
+            Severity::Warning
+        },
         from,
         to,
         summary,

@@ -88,14 +88,20 @@ pub(crate) fn detect(cx: &Cx<'_>) -> Outcome {
         let to = u
             .lists
             .iter()
-            .map(|q| if q.done != crate::time::NO_TIME { q.done } else { q.start() })
+            .map(|q| {
+                if q.done != crate::time::NO_TIME {
+                    q.done
+                } else {
+                    q.start()
+                }
+            })
             .max()
             .unwrap_or(from);
         let span: Micros = (to - from).max(1);
         let in_flight = u.time as f64 / span as f64;
         let top = |m: &BTreeMap<String, u64>| -> Vec<String> {
             let mut v: Vec<(&String, &u64)> = m.iter().collect();
-            v.sort_by(|a, b| b.1.cmp(a.1));
+            v.sort_by_key(|x| std::cmp::Reverse(*x.1));
             v.into_iter().map(|(k, n)| format!("{k} ({n}×)")).collect()
         };
         let resources = top(&u.resources);

@@ -151,7 +151,9 @@ pub(crate) fn detect(cx: &Cx<'_>) -> Outcome {
             if timed_ep {
                 summary.push_str(&format!(" over {}", fmt_duration(to - from)));
             } else {
-                summary.push_str(" (lines without timestamps: read `dmesg -T` or the journal to place them)");
+                summary.push_str(
+                    " (lines without timestamps: read `dmesg -T` or the journal to place them)",
+                );
             }
             summary.push('.');
             if !victims.is_empty() {
@@ -166,7 +168,11 @@ pub(crate) fn detect(cx: &Cx<'_>) -> Outcome {
                 evidence.push(cx.event_evidence(r, format!("{}: {}", r.lane, r.label)));
             }
             if timed_ep {
-                evidence.push(window_evidence(format!("memory pressure on {host}"), from, to));
+                evidence.push(window_evidence(
+                    format!("memory pressure on {host}"),
+                    from,
+                    to,
+                ));
             }
             let mut missing = Vec::new();
             let comps: Vec<&str> = ep.iter().map(|e| e.component()).collect();
@@ -211,10 +217,19 @@ mod tests {
 
     #[test]
     fn victims_and_resources() {
-        assert_eq!(victim("Killed process 1012 (heapster) total-vm:327128kB").as_deref(), Some("heapster"));
-        assert_eq!(victim("Cgroup OOM encountered, victim process: stress, pid: 470521").as_deref(), Some("stress"));
+        assert_eq!(
+            victim("Killed process 1012 (heapster) total-vm:327128kB").as_deref(),
+            Some("heapster")
+        );
+        assert_eq!(
+            victim("Cgroup OOM encountered, victim process: stress, pid: 470521").as_deref(),
+            Some("stress")
+        );
         assert_eq!(victim(r#"eviction_manager.go:187] eviction manager: pods ranked for eviction: pods=["kube-system/kube-proxy-x"]"#).as_deref(), Some("kube-system/kube-proxy-x"));
-        assert_eq!(reclaimed("eviction manager: attempting to reclaim memory").as_deref(), Some("memory"));
+        assert_eq!(
+            reclaimed("eviction manager: attempting to reclaim memory").as_deref(),
+            Some("memory")
+        );
         assert_eq!(victim("nothing here"), None);
     }
 }

@@ -32,8 +32,9 @@ pub(crate) fn detect(cx: &Cx<'_>) -> Outcome {
         ..Default::default()
     };
     if !out.had_input {
-        out.missing
-            .push("apiserver audit log (namespace DELETE and the deletions of its contents)".into());
+        out.missing.push(
+            "apiserver audit log (namespace DELETE and the deletions of its contents)".into(),
+        );
         return out;
     }
     let af = cx.audit();
@@ -84,7 +85,7 @@ pub(crate) fn detect(cx: &Cx<'_>) -> Outcome {
             *deleters.entry(cx.req(q).user).or_default() += 1;
         }
         let mut deleters: Vec<(&str, u64)> = deleters.into_iter().collect();
-        deleters.sort_by(|a, b| b.1.cmp(&a.1));
+        deleters.sort_by_key(|d| std::cmp::Reverse(d.1));
         let mut summary = format!(
             "Namespace {ns} was deleted at {} by {}, but the objects inside it were deleted only from {} — {} later ({} deletions, mostly by {}). ",
             fmt_micros(t0),
@@ -97,7 +98,13 @@ pub(crate) fn detect(cx: &Cx<'_>) -> Outcome {
         summary.push_str("The namespace controller deletes a namespace's contents only after discovering every API group; while an aggregated API (APIService) is unavailable, discovery fails and it keeps retrying, so the namespace stays Terminating with everything in it still running. ");
         let mut evidence = vec![
             cx.req_evidence(del, format!("DELETE namespace {ns} by {}", who.user)),
-            cx.req_evidence(first, format!("first deletion inside {ns}, {} later", fmt_duration(t1 - t0))),
+            cx.req_evidence(
+                first,
+                format!(
+                    "first deletion inside {ns}, {} later",
+                    fmt_duration(t1 - t0)
+                ),
+            ),
             requests_evidence(
                 format!("deletions in {ns}"),
                 vec![(GroupBy::Namespace, ns.to_string())],

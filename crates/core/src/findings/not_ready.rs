@@ -80,11 +80,12 @@ pub(crate) fn detect(cx: &Cx<'_>) -> Outcome {
                 list_text(&reasons, 6)
             );
             if !before.is_empty() {
-                let b: Vec<String> = before
-                    .iter()
-                    .map(|e| format!("\"{}\"", e.label))
-                    .collect();
-                summary.push_str(&format!(" Just before, {} logged {}.", first.lane, list_text(&b, 3)));
+                let b: Vec<String> = before.iter().map(|e| format!("\"{}\"", e.label)).collect();
+                summary.push_str(&format!(
+                    " Just before, {} logged {}.",
+                    first.lane,
+                    list_text(&b, 3)
+                ));
             }
             if ep.iter().all(|e| e.kind == "network_not_ready") {
                 summary.push_str(" Only the network was not ready: the CNI plugin had not written its config yet (normal for a few seconds at node start; a long episode means the CNI DaemonSet is not running on the node).");
@@ -143,6 +144,9 @@ mod tests {
             super::node_named("node_lifecycle_controller.go:702] Node kubedee-test-worker-2ajv8y is NotReady as of 2019-06-17 13:01:21").as_deref(),
             Some("kubedee-test-worker-2ajv8y")
         );
-        assert_eq!(super::node_named("Node became not ready: {Type:Ready}"), None);
+        assert_eq!(
+            super::node_named("Node became not ready: {Type:Ready}"),
+            None
+        );
     }
 }

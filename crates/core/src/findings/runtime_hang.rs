@@ -93,7 +93,9 @@ pub(crate) fn detect(cx: &Cx<'_>) -> Outcome {
                     fmt_duration(p)
                 ));
             }
-            summary.push_str(". Pods on the node cannot be started or stopped while PLEG is unhealthy. ");
+            summary.push_str(
+                ". Pods on the node cannot be started or stopped while PLEG is unhealthy. ",
+            );
             let mut missing = Vec::new();
             let mut link = None;
             if let Some(p) = per {
@@ -238,5 +240,15 @@ fn holders_text(g: &LockGroup) -> String {
             format!("{who}{top}")
         })
         .collect();
-    format!("Likely holders: {}.", list_text(&items, 3))
+    let cni = g.holders.iter().take(3).any(|h| {
+        h.frames.iter().any(|f| {
+            let n = f.func.to_ascii_lowercase();
+            n.contains("cni") || n.contains("netlink") || n.contains("netns")
+        })
+    });
+    let mut s = format!("Likely holders: {}.", list_text(&items, 3));
+    if cni {
+        s.push_str(" A holder is inside CNI / netlink code: a CNI plugin call that never returned holds the runtime's network lock.");
+    }
+    s
 }

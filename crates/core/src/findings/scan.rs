@@ -13,6 +13,8 @@ use std::cell::OnceCell;
 pub struct Ev<'a> {
     /// Index into `Dataset::files`.
     pub file: usize,
+    /// Row in the file's `EventStore`.
+    pub row: usize,
     pub time: Micros,
     pub kind: &'a str,
     /// `host/component`, or a user for audit events.
@@ -63,8 +65,7 @@ impl<'a> Cx<'a> {
         self.ds.files.iter().any(|f| {
             matches!(f.data, FormatData::NodeLog(_))
                 && (f.meta.name.to_ascii_lowercase().contains(&comp)
-                    || f
-                        .events
+                    || f.events
                         .lanes
                         .strings
                         .iter()
@@ -186,6 +187,7 @@ fn ev(ds: &Dataset, fi: usize, i: usize) -> Ev<'_> {
     let e = &ds.files[fi].events;
     Ev {
         file: fi,
+        row: i,
         time: e.time[i],
         kind: e.kind_name(i),
         lane: e.lanes.get(e.lane[i]),
@@ -224,7 +226,11 @@ pub fn episodes<'e, 'a>(evs: &'e [Ev<'a>], gap: Micros) -> Vec<&'e [Ev<'a>]> {
 /// At most `n` items spread evenly over `items` (first and last included).
 pub fn spread<T: Copy>(items: &[T], n: usize) -> Vec<T> {
     if items.len() <= n || n < 2 {
-        return items.iter().take(n.max(items.len().min(n))).copied().collect();
+        return items
+            .iter()
+            .take(n.max(items.len().min(n)))
+            .copied()
+            .collect();
     }
     (0..n)
         .map(|k| items[k * (items.len() - 1) / (n - 1)])
@@ -323,7 +329,10 @@ impl<'a> Cx<'a> {
             return Vec::new();
         };
         let s = &f.events;
-        let mut cand: Vec<Ev<'a>> = (0..s.len())
+        // Events are stored in file order: look back from the event's row, a bounded distance.
+        const LOOK_BACK: usize = 20_000;
+        let lo = e.row.saturating_sub(LOOK_BACK);
+        let mut cand: Vec<Ev<'a>> = (lo..e.row.min(s.len()))
             .filter(|&i| {
                 let t = s.time[i];
                 t != NO_TIME

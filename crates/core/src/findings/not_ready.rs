@@ -22,6 +22,9 @@ pub const SIGNALS: &[(&str, &str)] = &[
 
 /// Signals closer than this belong to one episode.
 const GAP: Micros = 5 * 60 * 1_000_000;
+/// Shorter episodes are start-up blips ("PLEG … has yet to be successful" right after the
+/// kubelet starts), unless the node lifecycle controller marked the node.
+pub const MIN_EPISODE: Micros = 5 * 1_000_000;
 /// How far back lines count as "preceding" an episode.
 const BEFORE: Micros = 10 * 60 * 1_000_000;
 
@@ -64,6 +67,9 @@ pub(crate) fn detect(cx: &Cx<'_>) -> Outcome {
     for (node, evs) in &by_node {
         for ep in episodes(evs, GAP) {
             let (from, to) = (ep[0].time, ep[ep.len() - 1].time);
+            if to - from < MIN_EPISODE && !ep.iter().any(|e| e.kind == "node_not_ready") {
+                continue;
+            }
             let mut reasons: Vec<String> = Vec::new();
             for (k, what) in SIGNALS {
                 let c = ep.iter().filter(|e| e.kind == *k).count();

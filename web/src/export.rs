@@ -18,10 +18,15 @@ use web_sys::{Blob, BlobPropertyBag, File, HtmlAnchorElement, Response, Url};
 use whodunnit_core::report::ReportInfo;
 use yew::prelude::*;
 
-/// The report's own analysis, as a `File` to load, when this page is a report.
+/// The report's own analysis, as a `File` to load, when this page is a report (the report's
+/// bootstrap keeps the state element's text on `window.WHODUNNIT_STATE`).
 pub fn embedded_report() -> Option<File> {
-    let el = gloo::utils::document().get_element_by_id(whodunnit_core::report::STATE_ID)?;
-    let parts = js_sys::Array::of1(&el.outer_html().into());
+    use whodunnit_core::report::{STATE_ID, STATE_MIME};
+    let payload = Reflect::get(&gloo::utils::window(), &"WHODUNNIT_STATE".into())
+        .ok()?
+        .as_string()?;
+    let html = format!("<script type=\"{STATE_MIME}\" id=\"{STATE_ID}\">{payload}</script>");
+    let parts = js_sys::Array::of1(&html.into());
     File::new_with_str_sequence(&parts, "report.html").ok()
 }
 

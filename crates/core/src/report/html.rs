@@ -4,7 +4,8 @@
 //! The bootstrap decodes the assets (`atob` + `DecompressionStream`), starts the worker from a
 //! `blob:` URL (worker JS + a tail that instantiates the worker wasm from bytes carried in the
 //! same blob), publishes that URL as `window.WHODUNNIT_WORKER_URL` (read by the app's bridge),
-//! keeps the decoded assets on `window.WHODUNNIT_ASSETS` (so a report can export a report), and
+//! keeps the decoded assets on `window.WHODUNNIT_ASSETS` (so a report can export a report) and
+//! the state's text on `window.WHODUNNIT_STATE` (the app replaces the body's elements), and
 //! imports the app's JS from a `blob:` URL. The Content-Security-Policy names no origin at all:
 //! the page can load nothing and connect nowhere.
 
@@ -54,6 +55,8 @@ const bytes = (s) => { const b = atob(s.replace(/\s+/g, "")); const u = new Uint
 const gunzip = async (u) => new Uint8Array(await new Response(new Blob([u]).stream().pipeThrough(new DecompressionStream("gzip"))).arrayBuffer());
 const asset = (name) => gunzip(bytes(text("whodunnit-asset-" + name)));
 try {
+  // The app renders into <body> and replaces what is there: keep the state first.
+  window.WHODUNNIT_STATE = text("whodunnit-state");
   const [appJs, appWasm, workerJs, workerWasm] = await Promise.all(["app-js", "app-wasm", "worker-js", "worker-wasm"].map(asset));
   window.WHODUNNIT_ASSETS = { app_js: appJs, app_wasm: appWasm, worker_js: workerJs, worker_wasm: workerWasm, css: text("whodunnit-css") };
   const tail = "\n;(async () => {\n" +

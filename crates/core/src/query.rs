@@ -15,6 +15,13 @@ pub enum Query {
     /// Known incident patterns with their evidence (no raw text: APIService names come from
     /// event labels and audit 503s).
     Findings,
+    /// Byte ranges whose text would let the detectors name what labels mask (APIServices,
+    /// images, OOM victims): read them, then ask [`Query::FindingsWithText`].
+    FindingsTextWanted,
+    /// Findings, with the text of the ranges [`Query::FindingsTextWanted`] listed.
+    FindingsWithText {
+        texts: Vec<crate::findings::TextPiece>,
+    },
     /// Goroutine groups, lock contention and holder candidates.
     Goroutines(crate::goroutine::report::GoroutineQuery),
     /// Two snapshots of one process compared.
@@ -36,6 +43,11 @@ pub fn answer(ds: &Dataset, q: &Query) -> serde_json::Value {
         Query::Summaries => serde_json::to_value(ds.summaries()),
         Query::Timeline(tq) => serde_json::to_value(crate::timeline::query(ds, tq)),
         Query::Findings => serde_json::to_value(crate::findings::detect(ds)),
+        Query::FindingsTextWanted => serde_json::to_value(crate::findings::wanted(ds)),
+        Query::FindingsWithText { texts } => serde_json::to_value(crate::findings::detect_with(
+            ds,
+            &crate::findings::Texts::new(texts),
+        )),
         Query::Goroutines(gq) => serde_json::to_value(crate::goroutine::report::report(ds, gq)),
         Query::GoroutineDiff {
             before,

@@ -478,3 +478,32 @@ fn regex_free_replace_stamp(line: &str, us: u64) -> String {
     let j = i + line[i..].find('"').unwrap();
     format!("{}{us}{}", &line[..i], &line[j..])
 }
+
+#[test]
+fn wanted_ranges_then_texts_name_the_apiservice() {
+    let (ds, files) = load(NAMESPACE_STALL);
+    // Without text the label is masked: the APIService is not named.
+    let blind = detect(&ds);
+    let f = &of(&blind, Detector::StalledNamespaceDeletion)[0];
+    assert!(!f.summary.contains("metrics.k8s.io"), "{}", f.summary);
+    // Ask which ranges to read, read them, and detect again.
+    let want = whodunnit_core::findings::wanted(&ds);
+    assert!(!want.is_empty() && want.len() <= 40, "{}", want.len());
+    let pieces: Vec<_> = want
+        .iter()
+        .map(|r| whodunnit_core::findings::TextPiece {
+            file: r.file,
+            offset: r.offset,
+            text: String::from_utf8_lossy(&files.text(r.file, r.offset, r.len).unwrap())
+                .into_owned(),
+        })
+        .collect();
+    let rep = detect_with(&ds, &whodunnit_core::findings::Texts::new(&pieces));
+    assert_eq!(rep, detect_with(&ds, &files));
+    let f = &of(&rep, Detector::StalledNamespaceDeletion)[0];
+    assert!(
+        f.summary.contains("v1beta1.metrics.k8s.io"),
+        "{}",
+        f.summary
+    );
+}

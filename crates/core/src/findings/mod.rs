@@ -291,3 +291,66 @@ pub(crate) fn finding(
         missing,
     }
 }
+
+/// A byte range of a file whose text a detector would read (see [`wanted`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct TextRange {
+    /// Index into `Dataset::files`.
+    pub file: usize,
+    pub offset: u64,
+    pub len: u64,
+}
+
+/// The text of one [`TextRange`], read by the caller (lossy UTF-8 is fine).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TextPiece {
+    pub file: usize,
+    pub offset: u64,
+    pub text: String,
+}
+
+/// A [`TextSource`] over pieces the caller read beforehand: how a caller that can only read
+/// files asynchronously (the browser worker) gives detectors their text — ask [`wanted`], read
+/// those ranges, then call [`detect_with`] with this.
+#[derive(Clone, Debug, Default)]
+pub struct Texts(std::collections::HashMap<(usize, u64), String>);
+
+impl Texts {
+    /// Index the pieces by file and offset.
+    pub fn new(pieces: &[TextPiece]) -> Self {
+        Self(
+            pieces
+                .iter()
+                .map(|p| ((p.file, p.offset), p.text.clone()))
+                .collect(),
+        )
+    }
+}
+
+impl TextSource for Texts {
+    fn text(&self, file: usize, offset: u64, len: u64) -> Option<Vec<u8>> {
+        let t = self.0.get(&(file, offset))?.as_bytes();
+        Some(t[..t.len().min(len as usize)].to_vec())
+    }
+}
+
+/// Records what detectors ask for, answering nothing.
+struct Recorder(std::cell::RefCell<Vec<TextRange>>);
+
+impl TextSource for Recorder {
+    fn text(&self, file: usize, offset: u64, len: u64) -> Option<Vec<u8>> {
+        self.0.borrow_mut().push(TextRange { file, offset, len });
+        None
+    }
+}
+
+/// The byte ranges whose text would let detectors name things (APIServices, images, OOM
+/// victims, nodes) that the event labels mask; sorted, without duplicates.
+pub fn wanted(ds: &Dataset) -> Vec<TextRange> {
+    let rec = Recorder(Default::default());
+    detect_with(ds, &rec);
+    let mut v = rec.0.into_inner();
+    v.sort_unstable();
+    v.dedup();
+    v
+}

@@ -167,12 +167,20 @@ pub fn parse_race(s: &[u8]) -> Option<RaceLine<'_>> {
     } else {
         return None;
     };
-    let by = memchr::memmem::find(rest, b" by goroutine ")?;
+    // `by goroutine 7:`, or `by main goroutine:` for goroutine 1.
+    let (by, goroutine) = if let Some(by) = memchr::memmem::find(rest, b" by goroutine ") {
+        let g = rest[by + 14..].strip_suffix(b":")?;
+        (by, std::str::from_utf8(g).ok()?.parse().ok()?)
+    } else {
+        let by = memchr::memmem::find(rest, b" by main goroutine:")?;
+        if by + 19 != rest.len() {
+            return None;
+        }
+        (by, 1)
+    };
     let addr = rest[..by]
         .strip_prefix(b" at 0x")
         .and_then(|h| u64::from_str_radix(std::str::from_utf8(h).ok()?, 16).ok());
-    let g = rest[by + 14..].strip_suffix(b":")?;
-    let goroutine = std::str::from_utf8(g).ok()?.parse().ok()?;
     Some(RaceLine::Access {
         write,
         previous,
@@ -212,6 +220,15 @@ mod tests {
                 previous: true,
                 addr: Some(0xc4211413e0),
                 goroutine: 45
+            })
+        );
+        assert_eq!(
+            parse_race(b"Write at 0x00c000018120 by main goroutine:"),
+            Some(RaceLine::Access {
+                write: true,
+                previous: false,
+                addr: Some(0xc000018120),
+                goroutine: 1
             })
         );
         assert_eq!(

@@ -556,7 +556,11 @@ impl Parser {
                 }
                 return Err((DiagKind::Malformed, "pprof frame outside a `N @ …` block"));
             }
-            return Ok(()); // `# labels: {…}` and bare PCs carry nothing we show.
+            let rest = trim(&t[1..]);
+            if self.open.is_some() && (rest.starts_with(b"labels:") || rest.starts_with(b"0x")) {
+                return Ok(()); // `# labels: {…}` and bare PCs carry nothing we show.
+            }
+            return Err((DiagKind::Ignored, "not part of a goroutine dump"));
         }
         if t[0].is_ascii_digit() {
             if let Some(n) = pprof::parse_block(t) {
@@ -899,11 +903,10 @@ impl Parser {
 
     /// End of input: close everything, push timeline events, hand over the data.
     pub fn finish(mut self, cx: &mut ParseCx<'_>) -> Data {
-        if self.pending.is_some() || self.open.as_ref().is_some_and(|o| !o.system) {
+        // Input ending between a function line and its file line: the dump was cut off.
+        if self.pending.as_ref().is_some_and(|p| !p.headerless) {
             if let Some(s) = self.snapshots.last_mut() {
-                if self.pending.is_some() {
-                    s.truncated = true;
-                }
+                s.truncated = true;
             }
         }
         self.end_goroutine(cx);

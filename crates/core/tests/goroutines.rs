@@ -385,6 +385,8 @@ fn evenly_spaced_waiters_are_flagged_periodic() {
         .as_deref()
         .is_some_and(|p| p.starts_with("one new waiter every ~2m")));
     assert_eq!(l.histogram.iter().map(|b| b.count).sum::<u64>(), 150);
+    assert_eq!(l.period_minutes, Some(2));
+    assert_eq!(l.ages.len(), 150);
     // The original (all under a minute) is not periodic.
     let rep = report(
         &dataset(vec![parse("orig", &bytes)]),

@@ -238,9 +238,10 @@ pub fn histogram(ages: &[(u32, u64)]) -> Vec<AgeBucket> {
     out
 }
 
-/// Detect evenly spaced ages ("one new waiter every ~2m"): a periodic caller queuing behind a
-/// holder that never lets go. `None` when the ages do not look periodic.
-pub fn periodicity(ages: &[(u32, u64)]) -> Option<String> {
+/// Evenly spaced ages: `(step in minutes, waiters per step)`, or `None` when the ages do not
+/// look periodic. A periodic caller queuing behind a holder that never lets go leaves exactly
+/// this trace: one (or k) new waiter(s) every `step` minutes.
+pub fn period(ages: &[(u32, u64)]) -> Option<(u32, u64)> {
     let waiters: u64 = ages.iter().map(|a| a.1).sum();
     if ages.len() < 3 || waiters < 3 {
         return None;
@@ -268,6 +269,13 @@ pub fn periodicity(ages: &[(u32, u64)]) -> Option<String> {
     if steady * 4 < counts.len() * 3 {
         return None;
     }
+    Some((g, c))
+}
+
+/// [`period`] as a sentence: "one new waiter every ~2m (ages 1–299 min): …".
+pub fn periodicity(ages: &[(u32, u64)]) -> Option<String> {
+    let (g, c) = period(ages)?;
+    let (lo, hi) = (ages[0].0, ages[ages.len() - 1].0);
     let who = if c == 1 {
         "one new waiter".to_string()
     } else {

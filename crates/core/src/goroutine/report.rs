@@ -166,6 +166,13 @@ pub struct LockGroup {
     pub newest_minutes: u32,
     /// `one new waiter every ~2m …` when ages are evenly spaced.
     pub periodicity: Option<String>,
+    /// The step of evenly spaced ages, in minutes (with `periodicity`).
+    #[serde(default)]
+    pub period_minutes: Option<u32>,
+    /// Every distinct wait age with its waiter count, youngest first (exact, unlike the
+    /// histogram's bins).
+    #[serde(default)]
+    pub ages: Vec<AgeCount>,
     pub holders: Vec<HolderCandidate>,
     /// What no candidate means here (leaked lock, self-deadlock, truncated dump).
     pub no_holder: Option<String>,
@@ -173,6 +180,13 @@ pub struct LockGroup {
     pub waiter_groups: Vec<usize>,
     /// One sentence: `150 goroutines wait on sync.Mutex 0xc000192068 (oldest 12 min)`.
     pub summary: String,
+}
+
+/// Waiters that have waited a given number of minutes (0 = under a minute).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AgeCount {
+    pub minutes: u32,
+    pub count: u64,
 }
 
 /// The answer to a [`GoroutineQuery`].
@@ -590,6 +604,11 @@ fn lock_view(data: &Data, file: usize, l: &Lock) -> LockGroup {
         oldest_minutes: oldest,
         newest_minutes: newest,
         periodicity: contention::periodicity(&ages),
+        period_minutes: contention::period(&ages).map(|p| p.0),
+        ages: ages
+            .iter()
+            .map(|&(minutes, count)| AgeCount { minutes, count })
+            .collect(),
         holders: cands
             .into_iter()
             .map(|c| {

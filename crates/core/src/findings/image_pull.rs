@@ -49,7 +49,10 @@ pub(crate) fn detect(cx: &Cx<'_>) -> Outcome {
     let mut images: BTreeMap<String, usize> = BTreeMap::new();
     for e in &evs {
         *nodes.entry(e.host()).or_default() += 1;
-        if let Some(img) = image_in(&cx.text(e).unwrap_or_else(|| e.label.to_string())) {
+        if let Some(img) = image_in(
+            &cx.text_sampled("image_pull", e, 20)
+                .unwrap_or_else(|| e.label.to_string()),
+        ) {
             *images.entry(img).or_default() += 1;
         }
     }

@@ -102,7 +102,9 @@ pub(crate) fn detect(cx: &Cx<'_>) -> Outcome {
             let mut victims: Vec<String> = Vec::new();
             let mut resources: Vec<String> = Vec::new();
             for e in ep.iter() {
-                let text = cx.text(e).unwrap_or_else(|| e.label.to_string());
+                let text = cx
+                    .text_sampled("memory", e, 50)
+                    .unwrap_or_else(|| e.label.to_string());
                 if e.kind == "eviction_begin" {
                     if let Some(r) = reclaimed(&text) {
                         if !resources.contains(&r) {

@@ -54,7 +54,7 @@ pub(crate) fn detect(cx: &Cx<'_>) -> Outcome {
     let mut by_node: BTreeMap<String, Vec<Ev<'_>>> = BTreeMap::new();
     for e in cx.node_events(&kinds) {
         let node = if e.kind == "node_not_ready" && !e.component().contains("kubelet") {
-            cx.text(&e)
+            cx.text_sampled("not_ready", &e, 200)
                 .and_then(|t| node_named(&t))
                 .or_else(|| node_named(e.label))
                 .unwrap_or_else(|| e.host().to_string())

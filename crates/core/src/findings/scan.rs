@@ -42,6 +42,8 @@ pub struct Cx<'a> {
     pub ds: &'a Dataset,
     text: &'a dyn TextSource,
     audit: OnceCell<AuditFiles<'a>>,
+    /// Lines read per (reader, file, label), for [`Cx::text_sampled`].
+    sampled: std::cell::RefCell<std::collections::HashMap<(&'static str, usize, usize), usize>>,
 }
 
 impl<'a> Cx<'a> {
@@ -51,6 +53,7 @@ impl<'a> Cx<'a> {
             ds,
             text,
             audit: OnceCell::new(),
+            sampled: Default::default(),
         }
     }
 
@@ -155,6 +158,23 @@ impl<'a> Cx<'a> {
     pub fn text(&self, e: &Ev<'_>) -> Option<String> {
         let b = self.text.text(e.file, e.offset, e.len.min(4096))?;
         Some(String::from_utf8_lossy(&b).into_owned())
+    }
+
+    /// [`Cx::text`] for at most `cap` events per message template and file for one `reader`
+    /// (a detector): names repeat across lines of one template, and a caller that must fetch
+    /// the text asynchronously ([`super::wanted`]) should not be asked for thousands of lines.
+    pub fn text_sampled(&self, reader: &'static str, e: &Ev<'_>, cap: usize) -> Option<String> {
+        {
+            let mut m = self.sampled.borrow_mut();
+            let n = m
+                .entry((reader, e.file, e.label.as_ptr() as usize))
+                .or_insert(0);
+            if *n >= cap {
+                return None;
+            }
+            *n += 1;
+        }
+        self.text(e)
     }
 
     /// Name of a file, as shown.

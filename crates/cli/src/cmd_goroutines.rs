@@ -4,22 +4,76 @@
 use crate::input;
 use std::fmt::Write as _;
 use std::process::ExitCode;
-use whodunnit_core::goroutine::report::{FrameView, GoroutineReport};
-use whodunnit_core::goroutine::{report, GoroutineQuery, Similarity};
+use whodunnit_core::goroutine::report::{
+    FrameView, GoroutineDiff, GoroutineReport, SnapshotInfo, SnapshotRef,
+};
+use whodunnit_core::goroutine::{diff, report, GoroutineQuery, Similarity};
+
+/// The subcommand's arguments.
+pub struct Args {
+    pub files: Vec<String>,
+    pub similarity: String,
+    pub search: String,
+    pub state: String,
+    pub package: String,
+    pub diff: bool,
+    pub json: bool,
+}
 
 /// Run the subcommand.
-pub fn run(paths: &[String], similarity: &str, json: bool) -> ExitCode {
-    let Some(similarity) = Similarity::parse(similarity) else {
-        eprintln!("whodunnit: --similarity must be exact, pointer or any (got {similarity:?})");
+pub fn run(a: Args) -> ExitCode {
+    let Some(similarity) = Similarity::parse(&a.similarity) else {
+        eprintln!(
+            "whodunnit: --similarity must be exact, pointer or any (got {:?})",
+            a.similarity
+        );
         return ExitCode::from(2);
     };
-    let (ds, failed) = input::read_all(paths);
+    let (ds, failed) = input::read_all(&a.files);
+    let code = if failed > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    };
+    if a.diff {
+        let q = GoroutineQuery {
+            similarity,
+            max_groups: 1,
+            ..GoroutineQuery::default()
+        };
+        let snaps = report(&ds, &q).snapshots;
+        let (Some(first), Some(last)) = (snaps.first(), snaps.last()) else {
+            eprintln!("whodunnit: --diff needs two goroutine dumps");
+            return ExitCode::from(2);
+        };
+        if snaps.len() < 2 {
+            eprintln!("whodunnit: --diff needs two goroutine dumps (found one)");
+            return ExitCode::from(2);
+        }
+        let r = |s: &SnapshotInfo| SnapshotRef {
+            file: s.file,
+            snapshot: s.snapshot,
+        };
+        let d = diff(&ds, r(first), r(last), similarity);
+        if a.json {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&d).expect("diff serializes")
+            );
+        } else {
+            print!("{}", render_diff(&d));
+        }
+        return code;
+    }
     let q = GoroutineQuery {
         similarity,
+        text: a.search,
+        state: a.state,
+        package: a.package,
         ..GoroutineQuery::default()
     };
     let rep = report(&ds, &q);
-    if json {
+    if a.json {
         println!(
             "{}",
             serde_json::to_string_pretty(&rep).expect("report serializes")
@@ -27,11 +81,54 @@ pub fn run(paths: &[String], similarity: &str, json: bool) -> ExitCode {
     } else {
         print!("{}", render_text(&rep));
     }
-    if failed > 0 {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
+    code
+}
+
+/// The text form of a diff.
+pub fn render_diff(d: &GoroutineDiff) -> String {
+    let mut out = String::new();
+    let label = |s: &Option<SnapshotInfo>| s.as_ref().map(|s| s.label.clone()).unwrap_or_default();
+    let _ = writeln!(
+        out,
+        "before: {}\nafter:  {}\n{}",
+        label(&d.before),
+        label(&d.after),
+        d.summary
+    );
+    for (title, list) in [
+        ("STILL BLOCKED, WAITING LONGER", &d.waited_longer),
+        ("APPEARED", &d.appeared),
+        ("VANISHED", &d.vanished),
+    ] {
+        if list.is_empty() {
+            continue;
+        }
+        let _ = writeln!(out, "\n{title}");
+        for e in list {
+            let ids: Vec<String> = e.ids.iter().take(8).map(|i| i.to_string()).collect();
+            let _ = writeln!(
+                out,
+                "\n{}: {}{}{}",
+                e.count,
+                e.title,
+                if e.wait_change.is_empty() {
+                    String::new()
+                } else {
+                    format!(" [{}]", e.wait_change)
+                },
+                if ids.is_empty() {
+                    String::new()
+                } else {
+                    format!("  goroutines {}", ids.join(", "))
+                }
+            );
+            frames(&mut out, "    ", &e.frames, 12);
+        }
     }
+    for n in &d.notes {
+        let _ = writeln!(out, "\nnote: {n}");
+    }
+    out
 }
 
 fn frame_line(out: &mut String, indent: &str, f: &FrameView) {

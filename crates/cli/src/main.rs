@@ -39,6 +39,18 @@ enum Command {
         /// How alike goroutines must be to share a group: exact, pointer or any.
         #[arg(long, default_value = "pointer")]
         similarity: String,
+        /// Only goroutines with this text in a function, path or state.
+        #[arg(long, default_value = "")]
+        search: String,
+        /// Only goroutines in a state containing this (e.g. semacquire).
+        #[arg(long, default_value = "")]
+        state: String,
+        /// Only goroutines with a frame in this package (or below it).
+        #[arg(long, default_value = "")]
+        package: String,
+        /// Compare the first snapshot with the last one (two dumps of one process).
+        #[arg(long)]
+        diff: bool,
         /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
@@ -107,8 +119,20 @@ fn main() -> ExitCode {
         Command::Goroutines {
             files,
             similarity,
+            search,
+            state,
+            package,
+            diff,
             json,
-        } => cmd_goroutines::run(&files, &similarity, json),
+        } => cmd_goroutines::run(cmd_goroutines::Args {
+            files,
+            similarity,
+            search,
+            state,
+            package,
+            diff,
+            json,
+        }),
         Command::Findings { files, json } => cmd_findings::run(&files, json),
         Command::Timeline {
             files,

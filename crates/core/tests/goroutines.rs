@@ -337,6 +337,40 @@ fn wrapped_dumps_read_like_the_original() {
 }
 
 #[test]
+fn go121_middle_elision_and_go122_headers() {
+    // Go 1.21+ elides in the middle (`...N frames elided...`, innermost and outermost frames
+    // kept); Go 1.22+ (GODEBUG/runtime crash output) adds `gp= m= mp=` to headers.
+    let text = String::from_utf8(read("gostackparse_frameselided_goroutine.txt")).unwrap();
+    let text = text
+        .replace(
+            "goroutine 18 [running]:",
+            "goroutine 18 gp=0xc000002380 m=0 mp=0x1e2c9c0 [running]:",
+        )
+        .replace(
+            "...additional frames elided...\n",
+            "...50 frames elided...\nmain.stackDump(0x0, 0xc000128060)\n\t/x/main.go:24 +0x97\n",
+        );
+    let rep = report(
+        &dataset(vec![parse("elided", text.as_bytes())]),
+        &GoroutineQuery::default(),
+    );
+    assert_eq!(rep.total_goroutines, 2);
+    let g = rep
+        .groups
+        .iter()
+        .find(|g| g.ids == vec![18])
+        .expect("goroutine 18");
+    assert_eq!(g.state, "running");
+    let at = g.frames.len() - 1;
+    assert_eq!(
+        g.elided.as_deref(),
+        Some(format!("…50 frames elided after frame {at}…").as_str())
+    );
+    assert_eq!(g.frames[at].location, "main.go:24");
+    assert!(rep.snapshots[0].truncated);
+}
+
+#[test]
 fn several_dumps_in_one_file_are_snapshots() {
     let mut bytes = read("gostackparse_waitsince.txt");
     bytes.extend_from_slice(b"\n");

@@ -507,3 +507,31 @@ fn wanted_ranges_then_texts_name_the_apiservice() {
         f.summary
     );
 }
+
+#[test]
+fn namespace_recreated_in_between_is_not_a_stall() {
+    // The scenario's namespace DELETE, edited into a re-creation two days later: the late
+    // deletions then belong to the new namespace.
+    let path = format!("{FIX}scenarios/namespace-stall/audit.log");
+    let text = std::fs::read_to_string(path).unwrap();
+    let first = text.lines().next().unwrap();
+    let create = first
+        .replace("\"verb\":\"delete\"", "\"verb\":\"create\"")
+        .replace(
+            "36015806-8e58-0650-7067-dd34233271be",
+            "36015806-8e58-0650-7067-dd34233271bf",
+        )
+        .replace("\"code\":200", "\"code\":201")
+        .replace("2020-11-13T09:41:07", "2020-11-15T09:41:07");
+    assert_ne!(create, first);
+    let edited = format!("{first}\n{create}\n{}", &text[first.len() + 1..]);
+    let mut ds = Dataset::default();
+    ds.add(parse_bytes(
+        FileMeta {
+            name: "audit.log".into(),
+            ..FileMeta::default()
+        },
+        edited.as_bytes(),
+    ));
+    assert!(of(&detect(&ds), Detector::StalledNamespaceDeletion).is_empty());
+}

@@ -73,6 +73,20 @@ pub(crate) fn detect(cx: &Cx<'_>) -> Outcome {
             .map(|v| v.iter().copied().filter(|q| q.start() >= t0).collect())
             .unwrap_or_default();
         later.sort_by_key(|q| q.start());
+        // A namespace re-created under the same name holds new objects: stop there.
+        let recreated = af
+            .reqs
+            .iter()
+            .filter(|q| q.start() > t0 && (200..300).contains(&q.code))
+            .filter(|q| {
+                let r = cx.req(q);
+                r.verb == "create" && r.resource == "namespaces" && r.name == ns
+            })
+            .map(|q| q.start())
+            .min();
+        if let Some(rc) = recreated {
+            later.retain(|q| q.start() < rc);
+        }
         let Some(first) = later.first() else { continue };
         let last = later[later.len() - 1];
         let (t1, t2) = (first.start(), last.start());

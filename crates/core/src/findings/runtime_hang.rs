@@ -63,10 +63,19 @@ pub(crate) fn detect(cx: &Cx<'_>) -> Outcome {
         by_host.entry(e.host()).or_default().push(e);
     }
     let dumps = cx.has(Format::GoroutineDump);
-    let groups: Vec<LockGroup> = if dumps {
-        report(cx.ds, &GoroutineQuery::default()).lock_groups
+    let (groups, snapshots) = if dumps {
+        let r = report(cx.ds, &GoroutineQuery::default());
+        (r.lock_groups, r.snapshots)
     } else {
-        Vec::new()
+        (Vec::new(), Vec::new())
+    };
+    // When the dump was taken, if it says.
+    let taken = |g: &LockGroup| -> Micros {
+        snapshots
+            .iter()
+            .find(|s| s.file == g.file && s.snapshot == g.snapshot)
+            .map(|s| s.time)
+            .unwrap_or(NO_TIME)
     };
     let mut linked = vec![false; groups.len()];
     for (host, evs) in &by_host {
@@ -98,7 +107,8 @@ pub(crate) fn detect(cx: &Cx<'_>) -> Outcome {
             );
             let mut missing = Vec::new();
             let mut link = None;
-            if let Some(p) = per {
+            // Sub-30 s rhythms are the kubelet's own loops, not retries of a stuck call.
+            if let Some(p) = per.filter(|p| *p >= 30 * 1_000_000) {
                 let pm = (p as f64 / 60e6).round().max(1.0) as u32;
                 for (i, g) in groups.iter().enumerate() {
                     if let Some(step) = age_step_minutes(g) {
@@ -118,7 +128,7 @@ pub(crate) fn detect(cx: &Cx<'_>) -> Outcome {
                         cx.file_name(g.file), g.waiters, g.kind, g.lock, g.oldest_minutes,
                         holders_text(g)
                     ));
-                    evidence.push(lock_evidence(g));
+                    evidence.push(lock_evidence(g, taken(g)));
                 }
                 None if dumps => summary.push_str(
                     "No lock in the goroutine dumps dropped has waiters arriving at that pace.",
@@ -173,6 +183,12 @@ pub(crate) fn detect(cx: &Cx<'_>) -> Outcome {
         }
         summary.push_str(". A lock nobody releases stalls every caller; in a container runtime this is what the kubelet reports as \"container runtime is down\". ");
         summary.push_str(&holders_text(g));
+        let at = taken(g);
+        let (from, to) = if at == NO_TIME {
+            (NO_TIME, NO_TIME)
+        } else {
+            (at - g.oldest_minutes as Micros * 60_000_000, at)
+        };
         let mut missing = Vec::new();
         if !cx.has(Format::NodeLog) {
             missing.push("kubelet log of the node (journalctl -u kubelet) covering the dump: PLEG / runtime-down lines at the same pace would confirm a runtime hang".to_string());
@@ -181,11 +197,11 @@ pub(crate) fn detect(cx: &Cx<'_>) -> Outcome {
             Detector::RuntimeHang,
             format!("Goroutines piled up on one lock ({} waiters)", g.waiters),
             Severity::Warning,
-            NO_TIME,
-            NO_TIME,
+            from,
+            to,
             summary,
             Vec::new(),
-            vec![lock_evidence(g)],
+            vec![lock_evidence(g, at)],
             missing,
         ));
     }
@@ -200,11 +216,11 @@ pub(crate) fn detect(cx: &Cx<'_>) -> Outcome {
     out
 }
 
-fn lock_evidence(g: &LockGroup) -> Evidence {
+fn lock_evidence(g: &LockGroup, taken: Micros) -> Evidence {
     Evidence {
         label: g.summary.clone(),
-        time: NO_TIME,
-        time_text: String::new(),
+        time: taken,
+        time_text: super::time_text(taken),
         kind: EvidenceKind::LockGroup {
             file: g.file,
             snapshot: g.snapshot,

@@ -421,6 +421,14 @@ fn evenly_spaced_waiters_are_flagged_periodic() {
     assert_eq!(l.histogram.iter().map(|b| b.count).sum::<u64>(), 150);
     assert_eq!(l.period_minutes, Some(2));
     assert_eq!(l.ages.len(), 150);
+    // Wrapped in a CRI log, the dump has a time: the oldest waiter's start is dated.
+    let f = parse("aged-cri", &wrapped(&aged, "cri"));
+    let starts: Vec<i64> = (0..f.events.len())
+        .filter(|&i| f.events.kind_name(i) == "lock_wait_start")
+        .map(|i| f.events.time[i])
+        .collect();
+    let dump = whodunnit_core::time::parse_rfc3339("2020-03-03T10:00:00.123456Z").unwrap();
+    assert_eq!(starts, vec![dump - 299 * 60 * 1_000_000]);
     // The original (all under a minute) is not periodic.
     let rep = report(
         &dataset(vec![parse("orig", &bytes)]),

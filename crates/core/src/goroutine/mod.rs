@@ -969,6 +969,26 @@ impl Parser {
                     offset: s.offset,
                     len: s.end_offset.saturating_sub(s.offset),
                 });
+                // With a wrapper time, the oldest waiter's age dates the start of the hang.
+                let oldest = lock
+                    .members
+                    .iter()
+                    .filter_map(|&gi| data.goroutines[gi].wait)
+                    .max()
+                    .unwrap_or(0);
+                if s.time != NO_TIME && oldest > 0 {
+                    cx.events.push(NewEvent {
+                        time: s.time - oldest as i64 * 60 * crate::time::MICROS_PER_SEC,
+                        kind: "lock_wait_start",
+                        severity: Severity::Warning,
+                        lane: &self.lane,
+                        label:
+                            "oldest lock waiter started waiting (estimated from a goroutine dump)",
+                        line: s.line,
+                        offset: s.offset,
+                        len: s.end_offset.saturating_sub(s.offset),
+                    });
+                }
             }
         }
         let mut detail = format!("Go goroutine dump: {}", kinds.join(", "));

@@ -35,6 +35,7 @@ impl LockKind {
 /// How one goroutine waits for a lock.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct WaitInfo {
+    /// What kind of dump or lock this is.
     pub kind: LockKind,
     /// The mutex address, when an argument of a sync frame shows it.
     pub addr: Option<u64>,
@@ -112,10 +113,13 @@ pub fn wait_info(data: &Data, gi: usize) -> Option<WaitInfo> {
 /// A lock and its waiters in one snapshot.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Lock {
+    /// Index of the snapshot within its file.
     pub snapshot: usize,
+    /// The address involved, when printed.
     pub addr: Option<u64>,
     /// When no address is visible: the call site (frame id) that names the lock.
     pub site: Option<u32>,
+    /// What kind of dump or lock this is.
     pub kind: LockKind,
     /// Waiting goroutines (pprof counts summed).
     pub waiters: u64,
@@ -187,8 +191,11 @@ pub fn find_locks(data: &Data, snap: usize) -> Vec<Lock> {
 pub struct AgeBucket {
     /// `3m`, `10–14m`, `<1m`.
     pub label: String,
+    /// Lower bound of the bucket, in minutes.
     pub from_minutes: u32,
+    /// Upper bound of the bucket, in minutes (inclusive).
     pub to_minutes: u32,
+    /// How many goroutines.
     pub count: u64,
 }
 

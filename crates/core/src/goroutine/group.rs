@@ -9,6 +9,7 @@ use super::Data;
 /// Goroutines of one snapshot that tell the same story.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Bucket {
+    /// Index of the snapshot within its file.
     pub snapshot: usize,
     /// Indexes into `Data::goroutines`, in dump order.
     pub members: Vec<usize>,
@@ -28,6 +29,7 @@ pub struct Normalizer<'d> {
 }
 
 impl<'d> Normalizer<'d> {
+    /// A normalizer for `data` at similarity `sim`.
     pub fn new(data: &'d Data, sim: Similarity) -> Self {
         Normalizer {
             data,

@@ -7,9 +7,13 @@ use super::frame::trim;
 /// `goroutine 7 gp=0xc000007c00 m=nil [sleep]:`.
 #[derive(Debug, PartialEq, Eq)]
 pub struct Header<'a> {
+    /// Goroutine ID.
     pub id: u64,
+    /// Goroutine state as printed.
     pub state: &'a [u8],
+    /// Minutes blocked, when printed.
     pub wait_minutes: Option<u32>,
+    /// Locked to an OS thread.
     pub locked: bool,
 }
 

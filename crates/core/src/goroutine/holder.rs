@@ -13,7 +13,9 @@ use std::collections::BTreeSet;
 pub struct Candidate {
     /// Index into `Data::goroutines`.
     pub goroutine: usize,
+    /// Higher is likelier.
     pub score: u32,
+    /// Why it is a candidate, one sentence each.
     pub reasons: Vec<String>,
 }
 

@@ -64,17 +64,20 @@ pub type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
 /// Deduplicating byte-string table feeding [`super::Data::strings`]; id 0 is always `""`.
 #[derive(Default)]
 pub struct Strings {
+    /// The strings, by id.
     pub list: Vec<String>,
     index: FxMap<Vec<u8>, u32>,
 }
 
 impl Strings {
+    /// A table holding only `""` (id 0).
     pub fn new() -> Self {
         let mut s = Strings::default();
         s.intern(b"");
         s
     }
 
+    /// The id of `b`, adding it on first sight (invalid UTF-8 is replaced).
     #[inline]
     pub fn intern(&mut self, b: &[u8]) -> u32 {
         if let Some(&i) = self.index.get(b) {

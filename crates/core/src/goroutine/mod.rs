@@ -97,6 +97,7 @@ pub struct Frame {
     /// Source path (string id); `""` when the dump had no file line.
     #[serde(rename = "p")]
     pub file: u32,
+    /// 1-based line number of its first line.
     #[serde(rename = "l")]
     pub line: u32,
 }
@@ -104,6 +105,7 @@ pub struct Frame {
 /// One call stack, deduplicated; frames innermost first.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Stack {
+    /// Deduplicated frames.
     pub frames: Vec<u32>,
     /// Frames were elided here (index into `frames`), with how many (0 = not said).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -113,9 +115,11 @@ pub struct Stack {
 /// What the race detector said about one access.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RaceAccess {
+    /// The access was a write (else a read).
     pub write: bool,
     /// The earlier of the two conflicting accesses.
     pub previous: bool,
+    /// The address involved, when printed.
     pub addr: Option<u64>,
 }
 
@@ -138,6 +142,7 @@ pub struct Goroutine {
     /// Minutes blocked, as printed (`[select, 5 minutes]`); Go prints it from 1 minute on.
     #[serde(rename = "w", default, skip_serializing_if = "Option::is_none")]
     pub wait: Option<u32>,
+    /// Locked to an OS thread.
     #[serde(rename = "lk", default, skip_serializing_if = "is_false")]
     pub locked: bool,
     /// Index into [`Data::stacks`].
@@ -152,6 +157,7 @@ pub struct Goroutine {
     /// `goroutine running on other thread; stack unavailable`.
     #[serde(rename = "u", default, skip_serializing_if = "is_false")]
     pub unavailable: bool,
+    /// What the race detector said about this access.
     #[serde(rename = "r", default, skip_serializing_if = "Option::is_none")]
     pub race: Option<RaceAccess>,
     /// `[originating from goroutine N]:` ancestors (GODEBUG=tracebackancestors).
@@ -160,8 +166,10 @@ pub struct Goroutine {
     /// Where the goroutine's text starts (header line) and its length in bytes.
     #[serde(rename = "l")]
     pub line: u64,
+    /// Byte offset of its first line in the (decompressed) file.
     #[serde(rename = "o")]
     pub offset: u64,
+    /// Length of its text in bytes.
     pub len: u64,
 }
 
@@ -193,12 +201,14 @@ pub enum SnapshotKind {
 /// One dump in the file.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Snapshot {
+    /// What kind of dump or lock this is.
     pub kind: SnapshotKind,
     /// The line that introduced it (`panic: …`, `fatal error: …`, `SIGQUIT: quit`,
     /// `goroutine profile: total 154`), or empty.
     pub title: String,
     /// Its goroutines: `Data::goroutines[start..end]`.
     pub start: u32,
+    /// One past its last goroutine.
     pub end: u32,
     /// Goroutines (summing pprof counts).
     pub total: u64,
@@ -210,7 +220,9 @@ pub struct Snapshot {
     pub system_stacks: Vec<u32>,
     /// Time from a wrapper (journald, CRI, logrus), else [`NO_TIME`].
     pub time: Micros,
+    /// 1-based line number of its first line.
     pub line: u64,
+    /// Byte offset of its first line in the (decompressed) file.
     pub offset: u64,
     /// Byte offset just past its last line.
     pub end_offset: u64,
@@ -224,9 +236,13 @@ pub struct Snapshot {
 pub struct Data {
     /// String table; index 0 is `""`.
     pub strings: Vec<String>,
+    /// Deduplicated frames.
     pub frames: Vec<Frame>,
+    /// Deduplicated stacks.
     pub stacks: Vec<Stack>,
+    /// Every goroutine of every snapshot, in file order.
     pub goroutines: Vec<Goroutine>,
+    /// The dumps in the file, in order.
     pub snapshots: Vec<Snapshot>,
 }
 

@@ -16,7 +16,9 @@ use serde::{Deserialize, Serialize};
 /// One snapshot: `file` indexes `Dataset::files`, `snapshot` that file's snapshots.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SnapshotRef {
+    /// Index into `Dataset::files`.
     pub file: usize,
+    /// Index of the snapshot within its file.
     pub snapshot: usize,
 }
 
@@ -43,20 +45,29 @@ pub struct GoroutineQuery {
 /// A snapshot as listed in the view.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SnapshotInfo {
+    /// Index into `Dataset::files`.
     pub file: usize,
+    /// The file's name as given.
     pub file_name: String,
+    /// Index of the snapshot within its file.
     pub snapshot: usize,
+    /// What kind of dump or lock this is.
     pub kind: SnapshotKind,
     /// `panic: …`, `goroutine profile: total 154`, or empty.
     pub title: String,
+    /// Goroutines (pprof counts summed).
     pub goroutines: u64,
     /// Groups at the query's similarity (after filters).
     pub groups: usize,
+    /// Lock groups found in it.
     pub lock_groups: usize,
     /// From a wrapper (journald, CRI, logrus), else `i64::MIN`; `time_text` is `-` then.
     pub time: Micros,
+    /// The time formatted (RFC 3339), or `-`.
     pub time_text: String,
+    /// 1-based line number of its first line.
     pub line: u64,
+    /// Some stacks were cut (unavailable, elided, or the input ended mid-stack).
     pub truncated: bool,
     /// Ready to show: `dump.txt #2 · panic: boom · 154 goroutines`.
     pub label: String,
@@ -81,6 +92,7 @@ pub struct FrameView {
     pub file: String,
     /// `server.go:1895` (empty when the dump had no file line).
     pub location: String,
+    /// 1-based line number of its first line.
     pub line: u32,
     /// Go standard library (collapsible).
     pub stdlib: bool,
@@ -93,20 +105,27 @@ pub struct FrameView {
 pub struct GroupView {
     /// Position in `GoroutineReport::groups`.
     pub id: usize,
+    /// Index into `Dataset::files`.
     pub file: usize,
+    /// Index of the snapshot within its file.
     pub snapshot: usize,
+    /// How many goroutines.
     pub count: u64,
     /// State (`semacquire`; `(pprof: not recorded)` for debug=1 profiles).
     pub state: String,
+    /// Shortest printed wait, in minutes (`None` when no member printed one).
     pub wait_min: Option<u32>,
+    /// Longest printed wait, in minutes.
     pub wait_max: Option<u32>,
     /// `12 min`, `3–12 min`, or empty.
     pub wait_text: String,
     /// How many are locked to an OS thread.
     pub locked: u64,
+    /// The `created by` frame of the first member.
     pub created_by: Option<FrameView>,
     /// Goroutine IDs (at most 500; `ids_total` says how many).
     pub ids: Vec<u64>,
+    /// How many IDs the group has (`ids` is cut at 500).
     pub ids_total: usize,
     /// Innermost first.
     pub frames: Vec<FrameView>,
@@ -129,40 +148,55 @@ pub struct GroupView {
 /// Where waiters called Lock from.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CallSite {
+    /// The call site (first frame outside `sync`).
     pub frame: FrameView,
+    /// How many goroutines.
     pub count: u64,
 }
 
 /// A goroutine that may hold a contended lock.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HolderCandidate {
+    /// Goroutine ID (`None` in pprof `debug=1` profiles).
     pub goroutine: Option<u64>,
+    /// Goroutine state as printed.
     pub state: String,
+    /// Minutes blocked, as printed.
     pub wait_minutes: Option<u32>,
     /// Higher is likelier; comparable within one lock group.
     pub score: u32,
+    /// Why it is a candidate, one sentence each.
     pub reasons: Vec<String>,
     /// Its stack, innermost first.
     pub frames: Vec<FrameView>,
     /// Its group in `GoroutineReport::groups`, when shown.
     pub group: Option<usize>,
+    /// 1-based line number of its first line.
     pub line: u64,
 }
 
 /// Goroutines blocked on one lock.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LockGroup {
+    /// Index into `Dataset::files`.
     pub file: usize,
+    /// Index of the snapshot within its file.
     pub snapshot: usize,
     /// The mutex address, or `main.a2 (stackdemo.go:71)` when no address is visible.
     pub lock: String,
+    /// The mutex address (`0x…`), when visible in the frames.
     pub address: Option<String>,
     /// `sync.Mutex`, `sync.RWMutex (Lock)`, `sync.RWMutex (RLock)`.
     pub kind: String,
+    /// Goroutines waiting on it.
     pub waiters: u64,
+    /// Where the waiters call Lock from, most waiters first.
     pub call_sites: Vec<CallSite>,
+    /// Wait ages of the waiters.
     pub histogram: Vec<AgeBucket>,
+    /// Age of the oldest waiter, in minutes (0 = under a minute).
     pub oldest_minutes: u32,
+    /// Age of the youngest waiter, in minutes.
     pub newest_minutes: u32,
     /// `one new waiter every ~2m …` when ages are evenly spaced.
     pub periodicity: Option<String>,
@@ -173,6 +207,7 @@ pub struct LockGroup {
     /// histogram's bins).
     #[serde(default)]
     pub ages: Vec<AgeCount>,
+    /// Likely holders, best first (at most five).
     pub holders: Vec<HolderCandidate>,
     /// What no candidate means here (leaked lock, self-deadlock, truncated dump).
     pub no_holder: Option<String>,
@@ -185,26 +220,33 @@ pub struct LockGroup {
 /// Waiters that have waited a given number of minutes (0 = under a minute).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AgeCount {
+    /// Minutes waited (0 = under a minute).
     pub minutes: u32,
+    /// How many goroutines.
     pub count: u64,
 }
 
 /// The answer to a [`GoroutineQuery`].
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GoroutineReport {
+    /// The similarity the groups were built with.
     pub similarity: Similarity,
+    /// The snapshots read.
     pub snapshots: Vec<SnapshotInfo>,
     /// Contended locks, most waiters first.
     pub lock_groups: Vec<LockGroup>,
-    /// Groups, largest first (per snapshot order, then size).
+    /// Groups: those waiting on a lock first, then by size (all selected snapshots together;
+    /// `file`/`snapshot` say where each comes from).
     pub groups: Vec<GroupView>,
     /// Groups before `max_groups` cut.
     pub total_groups: usize,
     /// Created-by tree over the shown goroutines.
     pub tree: Vec<CreatorNode>,
+    /// Goroutines in the selected snapshots.
     pub total_goroutines: u64,
     /// Goroutines passing the filters.
     pub matched_goroutines: u64,
+    /// Remarks for the user.
     pub notes: Vec<String>,
 }
 
@@ -634,9 +676,13 @@ fn lock_view(data: &Data, file: usize, l: &Lock) -> LockGroup {
 /// Goroutines that appeared, vanished or waited longer between two snapshots of one process.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GoroutineDiff {
+    /// The earlier snapshot.
     pub before: Option<SnapshotInfo>,
+    /// The later snapshot.
     pub after: Option<SnapshotInfo>,
+    /// Goroutines only in the later snapshot (or moved to a new stack).
     pub appeared: Vec<DiffEntry>,
+    /// Goroutines only in the earlier snapshot (or moved away from this stack).
     pub vanished: Vec<DiffEntry>,
     /// Same goroutine, same stack, longer wait: still stuck.
     pub waited_longer: Vec<DiffEntry>,
@@ -644,16 +690,22 @@ pub struct GoroutineDiff {
     pub unchanged: u64,
     /// `+12 appeared, −3 vanished, 150 still blocked and waiting longer`.
     pub summary: String,
+    /// Remarks for the user.
     pub notes: Vec<String>,
 }
 
 /// A group of goroutines in a diff.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DiffEntry {
+    /// How many goroutines.
     pub count: u64,
+    /// Goroutine state as printed.
     pub state: String,
+    /// Short title: the innermost non-runtime function and the state.
     pub title: String,
+    /// Its stack, innermost first.
     pub frames: Vec<FrameView>,
+    /// The `created by` frame of the first member.
     pub created_by: Option<FrameView>,
     /// Goroutine IDs (at most 200).
     pub ids: Vec<u64>,

@@ -13,9 +13,11 @@ pub struct CreatorNode {
     pub creator: String,
     /// `file.go:123`, or empty.
     pub location: String,
+    /// Goroutines (pprof counts summed).
     pub goroutines: u64,
     /// Goroutines per state, most first.
     pub states: Vec<(String, u64)>,
+    /// Creation sites of goroutines these goroutines started.
     pub children: Vec<CreatorNode>,
 }
 

@@ -37,8 +37,11 @@ impl Wrap {
 /// A line with its wrapper removed. `content` may hold several dump lines separated by `\n`
 /// (a logrus message).
 pub struct Unwrapped<'a> {
+    /// The unwrapped text (may hold several lines separated by `\n`).
     pub content: &'a [u8],
+    /// The wrapper's time, when it has one.
     pub time: Option<Micros>,
+    /// Which wrapper was removed.
     pub wrap: Wrap,
 }
 

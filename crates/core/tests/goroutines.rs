@@ -526,6 +526,22 @@ fn data_is_compact() {
     );
 }
 
+#[test]
+fn gzipped_dumps_read_the_same() {
+    use std::io::Write;
+    for &(name, ..) in CORPUS {
+        let bytes = read(name);
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        e.write_all(&bytes).unwrap();
+        let gz = e.finish().unwrap();
+        assert_eq!(
+            parse_chunked(&bytes, &[bytes.len()]),
+            parse_chunked(&gz, &[7, 4096]),
+            "{name}"
+        );
+    }
+}
+
 fn parse_chunked(bytes: &[u8], sizes: &[usize]) -> String {
     let mut ing = whodunnit_core::FileIngest::new(FileMeta::default());
     let mut rest = bytes;

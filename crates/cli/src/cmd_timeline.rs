@@ -4,6 +4,7 @@
 use crate::input;
 use std::collections::BTreeSet;
 use std::process::ExitCode;
+use whodunnit_core::nodelog::report::is_unclassified;
 use whodunnit_core::nodelog::{resolve_years, templates_report, TemplatesQuery};
 use whodunnit_core::time::{fmt_micros, parse_rfc3339, Micros};
 use whodunnit_core::timeline::{query, TimelineQuery};
@@ -53,7 +54,7 @@ pub fn run(a: TimelineArgs) -> ExitCode {
             .files
             .iter()
             .flat_map(|f| f.events.kinds.iter().map(|k| k.name.as_str()))
-            .filter(|k| *k != "log")
+            .filter(|k| !is_unclassified(k))
             .collect();
         if set.is_empty() {
             vec!["\u{0}none".to_string()]
@@ -96,7 +97,7 @@ pub fn run(a: TimelineArgs) -> ExitCode {
         ans.in_window, ans.untimed
     );
     let mut ks: Vec<_> = ans.kinds.iter().filter(|k| k.count > 0).collect();
-    ks.sort_by(|a, b| b.count.cmp(&a.count));
+    ks.sort_by_key(|k| std::cmp::Reverse(k.count));
     for k in ks {
         println!(
             "   {:>8} × {:<28} {}",

@@ -7,7 +7,7 @@
 //! classes match, so specific rows come before generic ones (`runtime_rpc_error` is last).
 
 use crate::event::Severity;
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use std::sync::OnceLock;
 
 /// One named kind of node-log event.
@@ -397,6 +397,7 @@ fn matcher() -> &'static Matcher {
         let ac = AhoCorasickBuilder::new()
             .ascii_case_insensitive(true)
             .match_kind(MatchKind::Standard)
+            .kind(Some(AhoCorasickKind::DFA))
             .build(&pats)
             .expect("static patterns build");
         Matcher { ac, class_of }
@@ -444,6 +445,11 @@ pub fn grpc_code(text: &[u8]) -> Option<&str> {
     std::str::from_utf8(&rest[..end])
         .ok()
         .filter(|s| !s.is_empty())
+}
+
+/// Index of a class by name.
+pub fn index_of(name: &str) -> Option<usize> {
+    CLASSES.iter().position(|c| c.name == name)
 }
 
 /// Class by name.

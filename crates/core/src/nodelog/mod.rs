@@ -321,6 +321,11 @@ struct Inner {
     panic: bool,
     /// Inner payload is itself headed (klog/logfmt/json): it cannot be a panic trace line.
     headed: bool,
+    /// Start of the klog message body (0 without a klog header): classification skips the
+    /// header, a third of a typical line.
+    body: usize,
+    /// The klog header names `httplog.go` (apiserver request log).
+    httplog: bool,
 }
 
 /// Peel the innermost payload of `msg` (see [`Inner`]).
@@ -332,11 +337,21 @@ fn inner(msg: &[u8], scratch: &mut Vec<u8>) -> Inner {
         multiline: false,
         panic: false,
         headed: false,
+        body: 0,
+        httplog: false,
     };
     if let Some(KlogHead { sev, when, msg: m }) = payload::klog(msg) {
         out.sev = Some(sev);
         out.klog = Some(when);
         out.headed = true;
+        out.body = m.min(msg.len());
+        // The `file:line]` token ends the header; only its start needs checking.
+        let hdr = &msg[..out.body];
+        let file = hdr[..hdr.len().saturating_sub(2)]
+            .iter()
+            .rposition(|c| *c == b' ')
+            .map_or(0, |p| p + 1);
+        out.httplog = hdr[file..].starts_with(b"httplog.go");
         let body = &msg[m.min(msg.len())..];
         scratch.clear();
         if payload::structured_key(body, scratch) {
@@ -409,6 +424,33 @@ pub struct Parser {
     zone_assumed: bool,
     scratch: Vec<u8>,
     lanes: Vec<(String, String, String)>,
+    /// Kind slot (see `kind_of_slot`) → kind id in the event store.
+    slot_kind: Vec<u16>,
+    /// Entries per kind slot.
+    slot_count: Vec<u64>,
+    /// Last lane text and its id.
+    lane_cache: (String, u32),
+    /// Template id → label id (labels without suffix).
+    tid_label: Vec<u32>,
+}
+
+/// Kind name and severity of a kind slot: the classes, then `panic`, then `log` per level.
+fn kind_of_slot(slot: usize) -> (&'static str, Severity) {
+    const LOG: [(&str, Severity); 5] = [
+        ("log.debug", Severity::Debug),
+        ("log", Severity::Info),
+        ("log.warning", Severity::Warning),
+        ("log.error", Severity::Error),
+        ("log.critical", Severity::Critical),
+    ];
+    let n = classes::CLASSES.len();
+    if slot < n {
+        (classes::CLASSES[slot].name, classes::CLASSES[slot].severity)
+    } else if slot == n {
+        ("panic", Severity::Critical)
+    } else {
+        LOG[(slot - n - 1).min(4)]
+    }
 }
 
 /// Components recognized in file names, for lanes of files that do not name themselves.
@@ -467,6 +509,10 @@ impl Parser {
             zone_assumed: false,
             scratch: Vec::new(),
             lanes: Vec::new(),
+            slot_kind: Vec::new(),
+            slot_count: Vec::new(),
+            lane_cache: (String::new(), u32::MAX),
+            tid_label: Vec::new(),
         }
     }
 
@@ -864,6 +910,7 @@ impl Parser {
                     false,
                     sev,
                     &lane,
+                    classes::classify(line),
                     line,
                     &text,
                     false,
@@ -925,6 +972,7 @@ impl Parser {
                 false,
                 Severity::Critical,
                 &lane,
+                classes::classify(line),
                 line,
                 line,
                 true,
@@ -1001,7 +1049,17 @@ impl Parser {
             Tmpl::Range(a, b) => &msg[a.min(msg.len())..b.min(msg.len())],
             Tmpl::Scratch => &scratch,
         };
-        self.entry(cx, at, len, t, prov, sev, lane, class_text, tmpl, inn.panic);
+        let same = class_text.as_ptr() == msg.as_ptr() && class_text.len() == msg.len();
+        let class = if same && inn.httplog {
+            classes::index_of("apiserver_request")
+        } else if same {
+            classes::classify(&msg[inn.body..])
+        } else {
+            classes::classify(class_text)
+        };
+        self.entry(
+            cx, at, len, t, prov, sev, lane, class, class_text, tmpl, inn.panic,
+        );
         if inn.multiline {
             self.ml_value = true;
         }
@@ -1019,6 +1077,7 @@ impl Parser {
         prov: bool,
         sev: Severity,
         lane: &str,
+        class: Option<usize>,
         class_text: &[u8],
         tmpl: &[u8],
         panic: bool,
@@ -1040,43 +1099,65 @@ impl Parser {
             self.track_label(cx, u32::MAX, None);
             *self.kinds.entry("boot".into()).or_insert(0) += 1;
         }
-        let class = classes::classify(class_text);
-        let (kind, severity) = match class {
-            Some(c) => (classes::CLASSES[c].name, classes::CLASSES[c].severity),
-            None if panic => ("panic", Severity::Critical),
-            None => ("log", sev),
+        // Kind slot: a class, `panic`, or `log` at the entry's level (the store keeps one
+        // severity per kind, so unclassified lines get one kind per level).
+        let slot = match class {
+            Some(c) => c,
+            None if panic => classes::CLASSES.len(),
+            None => classes::CLASSES.len() + 1 + sev as usize,
         };
+        let (kind, severity) = kind_of_slot(slot);
         let tid = self.miner.add(tmpl, kind, at.line, at.offset);
         let suffix: Option<Box<str>> = class
             .filter(|&c| classes::is_rpc(c))
             .and_then(|_| classes::grpc_code(class_text))
             .map(|code| format!(" [code={code}]").into_boxed_str());
-        let label = match &suffix {
-            Some(s) => format!("{}{s}", self.miner.templates[tid as usize].text),
-            None => self.miner.templates[tid as usize].text.clone(),
+        // Hot path: ids cached per kind slot, lane and template, columns pushed directly
+        // (the same rows `EventStore::push` writes, without three string hashes per event).
+        let ev = &mut *cx.events;
+        if self.slot_kind.len() <= slot {
+            self.slot_kind.resize(slot + 1, u16::MAX);
+        }
+        if self.slot_kind[slot] == u16::MAX {
+            self.slot_kind[slot] = ev.kind_id(kind, severity);
+        }
+        let kid = self.slot_kind[slot];
+        if self.lane_cache.0 != lane || self.lane_cache.1 == u32::MAX {
+            self.lane_cache = (lane.to_string(), ev.lanes.intern(lane));
+        }
+        let lid = self.lane_cache.1;
+        let labid = match &suffix {
+            Some(sfx) => ev
+                .labels
+                .intern(&format!("{}{sfx}", self.miner.templates[tid as usize].text)),
+            None => {
+                let t = tid as usize;
+                if self.tid_label.len() <= t {
+                    self.tid_label.resize(t + 1, u32::MAX);
+                }
+                if self.tid_label[t] == u32::MAX {
+                    self.tid_label[t] = ev.labels.intern(&self.miner.templates[t].text);
+                }
+                self.tid_label[t]
+            }
         };
-        cx.events.push(NewEvent {
-            time: t,
-            kind,
-            severity,
-            lane,
-            label: &label,
-            line: at.line,
-            offset: at.offset,
-            len,
-        });
+        ev.time.push(t);
+        ev.kind.push(kid);
+        ev.lane.push(lid);
+        ev.label.push(labid);
+        ev.line.push(at.line.min(u32::MAX as u64) as u32);
+        ev.offset.push(at.offset);
+        ev.len.push(len.min(u32::MAX as u64) as u32);
         self.track_label(cx, tid, suffix);
         let idx = cx.events.len() - 1;
         if prov {
             self.years.pending(idx as u32);
         }
         *cx.records += 1;
-        match self.kinds.get_mut(kind) {
-            Some(n) => *n += 1,
-            None => {
-                self.kinds.insert(kind.to_string(), 1);
-            }
+        if self.slot_count.len() <= slot {
+            self.slot_count.resize(slot + 1, 0);
         }
+        self.slot_count[slot] += 1;
         self.cur = Some(idx);
         if t != NO_TIME {
             self.cur_time = t;
@@ -1148,6 +1229,14 @@ impl Parser {
                 len,
             });
             self.track_label(cx, u32::MAX, None);
+        }
+        for (slot, n) in self.slot_count.iter().enumerate() {
+            if *n > 0 {
+                *self
+                    .kinds
+                    .entry(kind_of_slot(slot).0.to_string())
+                    .or_insert(0) += n;
+            }
         }
         let mut time = TimeInfo::default();
         self.years

@@ -12,7 +12,7 @@ use std::collections::HashMap;
 pub struct TemplatesQuery {
     /// Most rows returned (0 = all).
     pub limit: usize,
-    /// Include templates of classified entries (default: only unclassified `log` entries).
+    /// Include templates of classified entries (default: only unclassified `log*` entries).
     pub include_classified: bool,
     /// Only these files (indices into `Dataset::files`); empty = all.
     pub files: Vec<usize>,
@@ -56,6 +56,11 @@ pub struct TemplatesReport {
     pub entries: u64,
 }
 
+/// Whether a kind is one of the unclassified `log` kinds (`log`, `log.error` …).
+pub fn is_unclassified(kind: &str) -> bool {
+    kind == "log" || kind.starts_with("log.")
+}
+
 /// Build the templates report over every node-log file of `ds`.
 pub fn templates_report(ds: &Dataset, q: &TemplatesQuery) -> TemplatesReport {
     let mut rows: Vec<TemplateRow> = Vec::new();
@@ -69,7 +74,7 @@ pub fn templates_report(ds: &Dataset, q: &TemplatesQuery) -> TemplatesReport {
             continue;
         };
         for t in &d.templates {
-            if !q.include_classified && t.kind != "log" {
+            if !q.include_classified && !is_unclassified(&t.kind) {
                 continue;
             }
             entries += t.count;

@@ -10,6 +10,31 @@
 
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// FxHash (rustc's): template lookups hash every log message, and SipHash's DoS resistance
+/// buys nothing for a user's own files.
+#[derive(Default, Clone, Copy)]
+pub struct Fx(u64);
+
+impl Hasher for Fx {
+    fn write(&mut self, bytes: &[u8]) {
+        const K: u64 = 0x517c_c1b7_2722_0a95;
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let v = u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]);
+            self.0 = (self.0.rotate_left(5) ^ v).wrapping_mul(K);
+        }
+        for &b in chunks.remainder() {
+            self.0 = (self.0.rotate_left(5) ^ b as u64).wrapping_mul(K);
+        }
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<Fx>>;
 
 /// The placeholder for a masked value.
 pub const WILD: &str = "<*>";
@@ -33,8 +58,8 @@ pub struct Template {
 pub struct Miner {
     pub templates: Vec<Template>,
     tokens: Vec<Vec<String>>,
-    exact: HashMap<String, u32>,
-    buckets: HashMap<(usize, String), Vec<u32>>,
+    exact: FxMap<String, u32>,
+    buckets: FxMap<(usize, String), Vec<u32>>,
     buf: String,
 }
 
@@ -142,9 +167,14 @@ fn is_value(tok: &[u8]) -> bool {
 /// Mask `msg` into `out` (see the module docs).
 pub fn mask(msg: &[u8], out: &mut String) {
     out.clear();
+    // Validate UTF-8 once; tokens split at ASCII bytes are then valid `str` slices.
+    let text = match std::str::from_utf8(msg) {
+        Ok(s) => std::borrow::Cow::Borrowed(s),
+        Err(_) => String::from_utf8_lossy(msg),
+    };
+    let b = text.as_bytes();
     let mut i = 0;
     let mut n = 0;
-    let b = msg;
     while i < b.len() {
         while i < b.len() && (b[i] == b' ' || b[i] == b'\t') {
             i += 1;
@@ -190,7 +220,7 @@ pub fn mask(msg: &[u8], out: &mut String) {
                     .iter()
                     .all(|c| c.is_ascii_alphanumeric() || b"_-.".contains(c))
             {
-                push_str(out, &tok[..=eq]);
+                out.push_str(&text[start..start + eq + 1]);
                 out.push_str(WILD);
                 // A quoted value with spaces continues past this token.
                 if tok.get(eq + 1) == Some(&b'"') && !(tok.len() > eq + 2 && tok.ends_with(b"\"")) {
@@ -215,15 +245,8 @@ pub fn mask(msg: &[u8], out: &mut String) {
                 }
             }
         } else {
-            push_str(out, tok);
+            out.push_str(&text[start..i]);
         }
-    }
-}
-
-fn push_str(out: &mut String, b: &[u8]) {
-    match std::str::from_utf8(b) {
-        Ok(s) => out.push_str(s),
-        Err(_) => out.push_str(&String::from_utf8_lossy(b)),
     }
 }
 

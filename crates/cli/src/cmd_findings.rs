@@ -75,14 +75,15 @@ pub fn run(paths: &[String], json: bool) -> ExitCode {
         gz: RefCell::new(HashMap::new()),
     };
     let rep = detect_with(&ds, &disk);
-    if json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&rep).expect("report serializes")
-        );
+    let out = if json {
+        let mut j = serde_json::to_string_pretty(&rep).expect("report serializes");
+        j.push('\n');
+        j
     } else {
-        print!("{}", render_text(&rep));
-    }
+        render_text(&rep)
+    };
+    // A closed pipe (`| head`) is not an error worth a panic.
+    let _ = std::io::Write::write_all(&mut std::io::stdout().lock(), out.as_bytes());
     if failed > 0 {
         ExitCode::from(1)
     } else {

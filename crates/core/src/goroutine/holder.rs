@@ -5,6 +5,7 @@
 
 use super::contention::{wait_info, Lock};
 use super::frame::{base_name, package_of, pointer_args};
+use super::intern::FxMap;
 use super::Data;
 use std::collections::BTreeSet;
 
@@ -99,6 +100,8 @@ pub fn candidates(data: &Data, lock: &Lock, max: usize) -> (Vec<Candidate>, Opti
         .filter_map(|&gi| data.goroutines[gi].wait)
         .max()
         .unwrap_or(0);
+    // Argument lists repeat across goroutines: parse each once.
+    let mut ptrs: FxMap<u32, Vec<u64>> = FxMap::default();
     let mut out = Vec::new();
     for gi in snap.start as usize..snap.end as usize {
         if members.contains(&gi) {
@@ -116,7 +119,10 @@ pub fn candidates(data: &Data, lock: &Lock, max: usize) -> (Vec<Candidate>, Opti
             let loc = || format!("{} ({}:{})", func, base_name(data.str(f.file)), f.line);
             let pkg = package_of(func);
             if pkg != "sync" && pkg != "internal/sync" {
-                for p in pointer_args(data.str(f.args)) {
+                let args = ptrs
+                    .entry(f.args)
+                    .or_insert_with(|| pointer_args(data.str(f.args)).collect());
+                for &p in args.iter() {
                     if !has_addr && Some(p) == lock.addr {
                         has_addr = true;
                         score += 50;

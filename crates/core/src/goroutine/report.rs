@@ -394,8 +394,9 @@ pub fn report(ds: &Dataset, q: &GoroutineQuery) -> GoroutineReport {
                     group_base,
                 ));
             }
-            for l in &locks {
-                rep.lock_groups.push(lock_view(data, fi, l));
+            for (i, l) in locks.iter().enumerate() {
+                rep.lock_groups
+                    .push(lock_view(data, fi, l, i < HOLDER_LOCKS));
             }
             rep.snapshots.push(SnapshotInfo {
                 file: fi,
@@ -596,11 +597,24 @@ fn group_view(
     }
 }
 
-fn lock_view(data: &Data, file: usize, l: &Lock) -> LockGroup {
+/// Holder candidates are searched for the largest locks of a snapshot only: each search scans
+/// every goroutine, and a dump can have thousands of tiny locks.
+const HOLDER_LOCKS: usize = 20;
+
+fn lock_view(data: &Data, file: usize, l: &Lock, find_holders: bool) -> LockGroup {
     let ages = contention::ages(data, &l.members);
     let oldest = ages.last().map(|a| a.0).unwrap_or(0);
     let newest = ages.first().map(|a| a.0).unwrap_or(0);
-    let (cands, no_holder) = holder::candidates(data, l, 5);
+    let (cands, no_holder) = if find_holders {
+        holder::candidates(data, l, 5)
+    } else {
+        (
+            Vec::new(),
+            Some(format!(
+                "Not analyzed: holders are searched for the {HOLDER_LOCKS} locks with the most waiters in each dump."
+            )),
+        )
+    };
     let address = l.addr.map(|a| format!("{a:#x}"));
     let lock = match (&address, l.site) {
         (Some(a), _) => a.clone(),

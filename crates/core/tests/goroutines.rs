@@ -37,6 +37,14 @@ fn dataset(files: Vec<ParsedFile>) -> Dataset {
     Dataset { files }
 }
 
+/// One corpus expectation; see [`CORPUS`].
+type Expected = (
+    &'static str,
+    &'static [u64],
+    &'static [usize],
+    Option<usize>,
+);
+
 /// (file, goroutines per snapshot, groups per snapshot at the default similarity,
 ///  panicparse's group count for the whole file or None when it cannot read it).
 ///
@@ -48,7 +56,7 @@ fn dataset(files: Vec<ParsedFile>) -> Dataset {
 /// - pprof debug=1, race_test, errorhandling, partial_createdby, go7725: panicparse stops
 ///   at the first line it cannot read (or does not read the format); we recover and go on.
 /// - syzkaller report 7: panicparse stops after the first of the two race reports.
-const CORPUS: &[(&str, &[u64], &[usize], Option<usize>)] = &[
+const CORPUS: &[Expected] = &[
     (
         "combinestacks_oom-panic-113-other-threads.txt",
         &[619],
@@ -94,7 +102,7 @@ fn every_corpus_file_parses_with_expected_counts() {
     for &(name, goroutines, groups, pp) in CORPUS {
         let f = parse(name, &read(name));
         assert_eq!(f.format, Format::GoroutineDump, "{name}");
-        let d = data(f.as_ref());
+        let d = data(&f);
         let got: Vec<u64> = d.snapshots.iter().map(|s| s.total).collect();
         assert_eq!(got, goroutines, "{name}: goroutines per snapshot");
         assert_eq!(f.records, goroutines.iter().sum::<u64>(), "{name}: records");
@@ -111,15 +119,6 @@ fn every_corpus_file_parses_with_expected_counts() {
         assert_eq!(dumps, goroutines.len(), "{name}: goroutine_dump events");
         // Every line is either used or counted.
         assert!(f.lines >= f.diags.skipped_lines, "{name}");
-    }
-}
-
-trait AsRef2 {
-    fn as_ref(&self) -> &ParsedFile;
-}
-impl AsRef2 for ParsedFile {
-    fn as_ref(&self) -> &ParsedFile {
-        self
     }
 }
 

@@ -1007,7 +1007,7 @@ impl Parser {
                 }
             }
         }
-        let mut detail = format!("Go goroutine dump: {}", kinds.join(", "));
+        let mut detail = kinds.join(", ");
         if data.snapshots.len() > 1 {
             detail.push_str(&format!("; {} snapshots", data.snapshots.len()));
         }

@@ -210,6 +210,17 @@ fn go124_internal_sync_waiter_is_found() {
 }
 
 #[test]
+fn pprof_debug1_with_spaces_for_tabs() {
+    let name = "combinestacks_pprof-http-text.txt";
+    let spaced = String::from_utf8(read(name)).unwrap().replace('\t', "    ");
+    let f = parse(name, spaced.as_bytes());
+    assert_eq!(f.diags.skipped_lines, 0);
+    let rep = report(&dataset(vec![f]), &GoroutineQuery::default());
+    assert_eq!(rep.total_goroutines, 154);
+    assert_eq!(rep.lock_groups[0].waiters, 100);
+}
+
+#[test]
 fn pprof_debug1_waiters_are_grouped_by_call_site() {
     let name = "combinestacks_pprof-http-text.txt";
     let rep = report(

@@ -20,6 +20,9 @@ pub fn parse_block(s: &[u8]) -> Option<u32> {
 /// A `#` frame line → (function, file, line). `None` for `# labels: …` and bare-PC lines.
 pub fn parse_frame(s: &[u8]) -> Option<(&[u8], &[u8], u32)> {
     let rest = s.strip_prefix(b"#")?;
+    if !rest.contains(&b'\t') {
+        return parse_frame_spaces(rest);
+    }
     let mut fields = rest
         .split(|&c| c == b'\t')
         .map(super::frame::trim)
@@ -35,6 +38,24 @@ pub fn parse_frame(s: &[u8]) -> Option<(&[u8], &[u8], u32)> {
     };
     let loc = fields.next_back()?;
     let (file, line) = super::frame::parse_file(loc)?;
+    Some((func, file, line))
+}
+
+/// A `#` frame whose tabs became spaces (copy-paste): `# 0xpc func+0x46 /path/file.go:71`.
+fn parse_frame_spaces(rest: &[u8]) -> Option<(&[u8], &[u8], u32)> {
+    let rest = super::frame::trim(rest);
+    let sp = memchr::memchr(b' ', rest)?;
+    if !rest.starts_with(b"0x") {
+        return None;
+    }
+    let rest = super::frame::trim(&rest[sp..]);
+    let sp = memchr::memchr(b' ', rest)?;
+    let func = &rest[..sp];
+    let func = match memchr::memmem::rfind(func, b"+0x") {
+        Some(i) => &func[..i],
+        None => func,
+    };
+    let (file, line) = super::frame::parse_file(&rest[sp..])?;
     Some((func, file, line))
 }
 
@@ -57,5 +78,15 @@ mod tests {
             ))
         );
         assert_eq!(parse_frame(b"# labels: {\"a\":\"b\"}"), None);
+        assert_eq!(
+            parse_frame(
+                b"#    0x107f4ab    sync.(*Mutex).lockSlow+0xfb        /go/src/sync/mutex.go:138"
+            ),
+            Some((
+                &b"sync.(*Mutex).lockSlow"[..],
+                &b"/go/src/sync/mutex.go"[..],
+                138
+            ))
+        );
     }
 }

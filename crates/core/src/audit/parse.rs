@@ -9,6 +9,7 @@ use super::store::*;
 use crate::time::{parse_rfc3339, Micros, NO_TIME};
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
+use serde_json::value::RawValue;
 use std::borrow::Cow;
 use std::fmt;
 
@@ -203,10 +204,12 @@ pub(crate) struct RawEvent<'a> {
     pub request_uri: Option<Cow<'a, str>>,
     #[serde(borrow, default)]
     pub verb: Option<Cow<'a, str>>,
+    /// Kept raw: the same user object repeats on most events, so it is parsed once per
+    /// distinct text (see [`Builder`]).
     #[serde(borrow, default)]
-    pub user: Option<RawUser<'a>>,
+    pub user: Option<&'a RawValue>,
     #[serde(rename = "impersonatedUser", borrow, default)]
-    pub impersonated: Option<RawUser<'a>>,
+    pub impersonated: Option<&'a RawValue>,
     #[serde(rename = "sourceIPs", borrow, default)]
     pub source_ips: Option<FirstStr<'a>>,
     #[serde(rename = "userAgent", borrow, default)]
@@ -269,13 +272,14 @@ pub(crate) struct Builder {
     /// Requests seen without their final stage yet, by hashed auditID.
     pending: FxMap<[u64; 2], u32>,
     groupset_index: FxMap<Vec<Sym>, u32>,
+    /// Raw `user` JSON → (username, groupset).
+    users: FxMap<Box<str>, (Sym, u32)>,
     /// Events per stage: RequestReceived, ResponseStarted, ResponseComplete, Panic, none.
     stage_counts: [u64; 5],
     /// Rows that completed without an earlier stage in this file.
     complete_only: Vec<(u32, [u64; 2])>,
     /// The policy logs early stages, so a lone final stage may have started in an earlier file.
     saw_received_stage: bool,
-    groups_scratch: Vec<Sym>,
 }
 
 impl Builder {
@@ -287,10 +291,10 @@ impl Builder {
             strings,
             pending: FxMap::default(),
             groupset_index: FxMap::default(),
+            users: FxMap::default(),
             stage_counts: [0; 5],
             complete_only: Vec::new(),
             saw_received_stage: false,
-            groups_scratch: Vec::new(),
         }
     }
 
@@ -419,6 +423,35 @@ impl Builder {
         }
     }
 
+    /// Username and groupset of a raw `user` object, parsed once per distinct text.
+    fn user(&mut self, raw: &RawValue) -> (Sym, u32) {
+        if let Some(&u) = self.users.get(raw.get()) {
+            return u;
+        }
+        let parsed = serde_json::from_str::<RawUser>(raw.get()).ok();
+        let name = parsed.as_ref().and_then(|u| u.username.as_deref());
+        let user = Self::sym(&mut self.strings, name);
+        let mut syms = Vec::new();
+        if let Some(gs) = parsed.as_ref().and_then(|u| u.groups.as_ref()) {
+            for g in gs.iter() {
+                syms.push(Self::sym(&mut self.strings, Some(g)));
+            }
+        }
+        let groups = self.groupset(&syms);
+        self.users.insert(raw.get().into(), (user, groups));
+        (user, groups)
+    }
+
+    fn groupset(&mut self, syms: &[Sym]) -> u32 {
+        if let Some(&g) = self.groupset_index.get(syms) {
+            return g;
+        }
+        let g = self.data.groupsets.len() as u32;
+        self.data.groupsets.push(syms.to_vec());
+        self.groupset_index.insert(syms.to_vec(), g);
+        g
+    }
+
     fn push_row(
         &mut self,
         ev: &RawEvent<'_>,
@@ -429,7 +462,6 @@ impl Builder {
         loc: Loc,
     ) -> u32 {
         let row = self.data.requests.len() as u32;
-        let strings = &mut self.strings;
         let uri = ev.request_uri.as_deref().unwrap_or("");
         let q = QueryFlags::of(uri);
         let verb = ev.verb.as_deref().unwrap_or("");
@@ -459,22 +491,11 @@ impl Builder {
                 F_LIST_CACHE
             };
         }
-        let user = ev.user.as_ref();
-        self.groups_scratch.clear();
-        if let Some(gs) = user.and_then(|u| u.groups.as_ref()) {
-            for g in gs.iter() {
-                self.groups_scratch.push(Self::sym(strings, Some(g)));
-            }
-        }
-        let groups = match self.groupset_index.get(&self.groups_scratch) {
-            Some(&g) => g,
-            None => {
-                let g = self.data.groupsets.len() as u32;
-                self.data.groupsets.push(self.groups_scratch.clone());
-                self.groupset_index.insert(self.groups_scratch.clone(), g);
-                g
-            }
+        let (user, groups) = match ev.user {
+            Some(raw) => self.user(raw),
+            None => (0, self.groupset(&[])),
         };
+        let strings = &mut self.strings;
         let first_time = if received != NO_TIME {
             received
         } else if matches!(stage, Stage::Received | Stage::Started) || ev.received.is_none() {
@@ -496,13 +517,14 @@ impl Builder {
             } else {
                 NO_TIME
             });
-        r.user
-            .push(Self::sym(strings, user.and_then(|u| u.username.as_deref())));
+        r.user.push(user);
         r.groups.push(groups);
-        r.impersonated.push(Self::sym(
-            strings,
-            ev.impersonated.as_ref().and_then(|u| u.username.as_deref()),
-        ));
+        let imp = ev
+            .impersonated
+            .and_then(|raw| serde_json::from_str::<RawUser>(raw.get()).ok())
+            .and_then(|u| u.username.map(|n| strings.intern(&n)))
+            .unwrap_or(0);
+        r.impersonated.push(imp);
         r.user_agent
             .push(Self::sym(strings, ev.user_agent.as_deref()));
         r.source_ip.push(Self::sym(

@@ -4,7 +4,7 @@ use super::store::*;
 use crate::dataset::Dataset;
 use crate::format::FormatData;
 use crate::time::{Micros, NO_TIME};
-use std::collections::HashMap;
+use super::fasthash::FxMap;
 
 /// One request of the dataset. Attributes (user, verb, …) are read from `(file, row)`; the
 /// fields here are the ones merging can change.
@@ -68,11 +68,13 @@ impl<'a> AuditFiles<'a> {
         let total: usize = files.iter().map(|(_, d)| d.requests.len()).sum();
         let mut reqs = Vec::with_capacity(total);
         let mut slot = Vec::with_capacity(files.len());
-        let mut by_id: HashMap<[u64; 2], u32> = HashMap::new();
+        // One file merged its own stages while reading: only several files need matching by ID.
+        let cross_file = files.len() > 1;
+        let mut by_id: FxMap<[u64; 2], u32> = FxMap::default();
         for (fi, (_, d)) in files.iter().enumerate() {
             let r = &d.requests;
             let mut open_ids: Vec<Option<[u64; 2]>> = Vec::new();
-            if !d.open.is_empty() {
+            if cross_file && !d.open.is_empty() {
                 open_ids = vec![None; r.len()];
                 for o in &d.open {
                     if let Some(s) = open_ids.get_mut(o.req as usize) {

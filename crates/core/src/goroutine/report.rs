@@ -6,6 +6,7 @@ use super::contention::{self, AgeBucket, Lock};
 use super::frame::{base_name, is_runtime, is_stdlib, package_of, Similarity};
 use super::group;
 use super::holder;
+use super::intern::FxMap;
 use super::tree::{self, CreatorNode};
 use super::{Data, Frame, SnapshotKind};
 use crate::dataset::Dataset;
@@ -367,15 +368,22 @@ pub fn report(ds: &Dataset, q: &GoroutineQuery) -> GoroutineReport {
                 continue;
             }
             rep.total_goroutines += s.total;
-            let mut keep = |gi: usize| matches(data, gi, q, &text, &state);
-            let buckets = group::buckets(data, si, q.similarity, &mut keep);
+            // Goroutines sharing state, stack and creator match alike: decide once per story.
+            let filtering = !(text.is_empty() && state.is_empty() && q.package.is_empty());
+            let mut seen: FxMap<(u32, u32, Option<u32>), bool> = FxMap::default();
+            let mut pass = |gi: usize| -> bool {
+                if !filtering {
+                    return true;
+                }
+                let g = &data.goroutines[gi];
+                *seen
+                    .entry((g.state, g.stack, g.created_by))
+                    .or_insert_with(|| matches(data, gi, q, &text, &state))
+            };
+            let buckets = group::buckets(data, si, q.similarity, &mut pass);
             let locks: Vec<Lock> = contention::find_locks(data, si)
                 .into_iter()
-                .filter(|l| {
-                    l.members
-                        .iter()
-                        .any(|&gi| matches(data, gi, q, &text, &state))
-                })
+                .filter(|l| l.members.iter().any(|&gi| pass(gi)))
                 .collect();
             let lock_base = rep.lock_groups.len();
             let group_base = all_groups.len();

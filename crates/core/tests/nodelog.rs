@@ -427,6 +427,11 @@ fn cri_partials_are_joined_and_klog_inside_is_classified() {
         "joined entry spans both lines"
     );
     assert_eq!(fmt_micros(f.events.time[0]), "2023-05-11T16:09:21.839669Z");
+    // The klog clock inside (16:09:21.839) vs the CRI's UTC time: zone offset 0.
+    let FormatData::NodeLog(d) = &f.data else {
+        panic!()
+    };
+    assert_eq!(d.time.zone_offset_min, Some(0));
 }
 
 #[test]

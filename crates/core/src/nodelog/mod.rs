@@ -430,6 +430,8 @@ pub struct Parser {
     slot_count: Vec<u64>,
     /// Last lane text and its id.
     lane_cache: (String, u32),
+    /// The entry being emitted has a true UTC time from a wrapper (zone derivation).
+    utc_wrapper: bool,
     /// Template id → label id (labels without suffix).
     tid_label: Vec<u32>,
 }
@@ -512,6 +514,7 @@ impl Parser {
             slot_kind: Vec::new(),
             slot_count: Vec::new(),
             lane_cache: (String::new(), u32::MAX),
+            utc_wrapper: false,
             tid_label: Vec::new(),
         }
     }
@@ -753,6 +756,7 @@ impl Parser {
                 return;
             }
             let lane = std::mem::take(&mut self.file_lane);
+            self.utc_wrapper = zoned;
             match self.partial.take() {
                 Some(mut p) => {
                     p.buf.extend_from_slice(msg);
@@ -776,6 +780,7 @@ impl Parser {
                     self.entry_with_inner(cx, at, end - at.offset, t, false, None, &lane, msg, msg)
                 }
             }
+            self.utc_wrapper = false;
             self.file_lane = lane;
             return;
         }
@@ -840,6 +845,12 @@ impl Parser {
     }
 
     fn json(&mut self, line: &[u8], at: LineAt, end: u64, cx: &mut ParseCx<'_>) {
+        self.utc_wrapper = true;
+        self.json_inner(line, at, end, cx);
+        self.utc_wrapper = false;
+    }
+
+    fn json_inner(&mut self, line: &[u8], at: LineAt, end: u64, cx: &mut ParseCx<'_>) {
         match shape_of(line) {
             Some(Shape::JournalJson) => {
                 self.count(Shape::JournalJson);
@@ -1032,9 +1043,10 @@ impl Parser {
         }
         if let (Some(k), true) = (
             inn.klog,
-            t != NO_TIME && outer_sev.is_some() && self.zone_samples.len() < 64,
+            t != NO_TIME && self.utc_wrapper && self.zone_samples.len() < 64,
         ) {
-            // klog inside journald: local klog clock vs true UTC gives the zone.
+            // klog inside a UTC wrapper (journald JSON, CRI, Docker): local klog clock vs true UTC
+            // gives the zone.
             use chrono::Datelike;
             if let Some(y) =
                 chrono::DateTime::<chrono::Utc>::from_timestamp_micros(t).map(|d| d.year())

@@ -26,16 +26,19 @@ const EPISODE_GAP: Micros = 15 * 60 * 1_000_000;
 /// A lock with this many waiters is a pile-up worth reporting even without kubelet logs.
 pub const PILE_UP: u64 = 20;
 
-/// Minutes between consecutive waiter ages of a lock group, when they step evenly.
+/// Minutes between consecutive waiter ages of a lock group, when they step evenly: the
+/// goroutine report's own `period_minutes`, else the recurrence of its exact ages.
 pub fn age_step_minutes(g: &LockGroup) -> Option<u32> {
-    // Buckets are one minute wide when ages span at most 30 minutes; wider buckets blur steps.
+    if let Some(p) = g.period_minutes {
+        return Some(p);
+    }
     let ages: Vec<Micros> = g
-        .histogram
+        .ages
         .iter()
-        .filter(|b| b.count > 0 && b.from_minutes == b.to_minutes)
-        .map(|b| b.from_minutes as Micros * 60_000_000)
+        .filter(|a| a.count > 0)
+        .map(|a| a.minutes as Micros * 60_000_000)
         .collect();
-    if g.periodicity.is_none() && ages.len() < period::MIN_OCCURRENCES {
+    if ages.len() < period::MIN_OCCURRENCES {
         return None;
     }
     period::detect(&ages).map(|p| (p / 60_000_000) as u32)

@@ -636,3 +636,33 @@ mod no_panic {
         }
     }
 }
+
+#[test]
+fn resolve_years_applies_the_zone_found_for_the_same_host() {
+    use whodunnit_core::nodelog::resolve_years;
+    use whodunnit_core::Dataset;
+    let mut ds = Dataset::default();
+    // klog clock two hours ahead of the journal's UTC time on host n1.
+    ds.add(inline(
+        "{\"__REALTIME_TIMESTAMP\":\"1513184310000000\",\"_HOSTNAME\":\"n1\",\"SYSLOG_IDENTIFIER\":\"kubelet\",\"MESSAGE\":\"I1213 18:58:30.000000    2975 kubelet.go:1] hi\"}\n",
+        None,
+    ));
+    ds.add(inline(
+        "Log file created at: 2017/12/13 18:00:00\nRunning on machine: n1\nI1213 18:58:31.000000    2975 kubelet.go:1] later\n",
+        None,
+    ));
+    assert_eq!(
+        fmt_micros(ds.files[1].events.time[0]),
+        "2017-12-13T18:58:31.000000Z"
+    );
+    resolve_years(&mut ds);
+    assert_eq!(
+        fmt_micros(ds.files[1].events.time[0]),
+        "2017-12-13T16:58:31.000000Z"
+    );
+    assert!(
+        ds.files[1].notes.iter().any(|n| n.contains("UTC+02:00")),
+        "{:?}",
+        ds.files[1].notes
+    );
+}

@@ -241,8 +241,56 @@ fn shift_one(t: Micros, delta: i32) -> Micros {
 /// header, …). The shift (±3 years at most) that brings the file closest to the certain span is
 /// applied when it makes the file overlap or come within 31 days of it. Run it after all files
 /// are read (the CLI does; the web worker should after each drop). Returns the number of files
-/// re-dated.
+/// re-dated (years or zone).
+///
+/// The same pass fixes zones: a node-log file whose times carry no zone (`zone_assumed`, e.g. a
+/// standalone klog file) takes the zone offset derived for the same host in another file
+/// (klog inside journald JSON / CRI, see [`TimeInfo::zone_offset_min`]); its times are moved
+/// from that local clock to UTC.
 pub fn resolve_years(ds: &mut Dataset) -> usize {
+    resolve_dates(ds) + resolve_zones(ds)
+}
+
+fn resolve_zones(ds: &mut Dataset) -> usize {
+    let known: Vec<(String, i32)> = ds
+        .files
+        .iter()
+        .filter_map(|f| match &f.data {
+            FormatData::NodeLog(d) => Some((d.host.clone()?, d.time.zone_offset_min?)),
+            _ => None,
+        })
+        .collect();
+    let mut changed = 0;
+    for f in &mut ds.files {
+        let FormatData::NodeLog(d) = &mut f.data else {
+            continue;
+        };
+        if !d.time.zone_assumed || d.time.zone_offset_min.is_some() {
+            continue;
+        }
+        let Some(host) = d.host.as_deref() else {
+            continue;
+        };
+        let Some(&(_, off)) = known.iter().find(|(h, _)| h == host) else {
+            continue;
+        };
+        d.time.zone_offset_min = Some(off);
+        d.time.zone_assumed = false;
+        if off != 0 {
+            f.events.shift(-(off as i64) * 60 * 1_000_000);
+            changed += 1;
+        }
+        f.notes.push(format!(
+            "times read as UTC{}{:02}:{:02}, the zone another file shows for host {host}",
+            if off < 0 { '-' } else { '+' },
+            off.abs() / 60,
+            off.abs() % 60
+        ));
+    }
+    changed
+}
+
+fn resolve_dates(ds: &mut Dataset) -> usize {
     let anchored: Vec<(Micros, Micros)> = ds
         .files
         .iter()

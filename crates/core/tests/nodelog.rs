@@ -512,6 +512,14 @@ I0820 20:28:30.000000    3880 server.go:1] \"Starting\" config=\"x\"\n",
 }
 
 #[test]
+fn logfmt_without_msg_is_an_entry_with_an_empty_template() {
+    // Found by fuzz_nodelog: `msg=` cut off after the level.
+    let f = inline("time=\"2021-09-15T21:17:10.220731Z\" level=error\n", None);
+    assert_eq!(f.records, 1);
+    assert_eq!(kinds_in_order(&f), ["log.error"]);
+}
+
+#[test]
 fn docker_json_klog_json_short_iso_and_dmesg() {
     let docker = inline(
         "{\"log\":\"I0901 00:25:09.311469       1 event.go:291] \\\"Event occurred\\\" object=\\\"kube-system/coredns-f9fd979d6-w9lb9\\\" kind=\\\"Pod\\\" apiVersion=\\\"v1\\\" type=\\\"Warning\\\" reason=\\\"NodeNotReady\\\" message=\\\"Node is not ready\\\"\\n\",\"stream\":\"stderr\",\"time\":\"2021-09-01T00:25:09.311544102Z\"}\n",
@@ -602,6 +610,7 @@ mod no_panic {
         "2017-12-13T16:58:30+0000 h k[1]: ",
         "time=\"2021-09-15T21:17:10Z\" level=error msg=\"",
         "{\"__REALTIME_TIMESTAMP\":\"1\",\"MESSAGE\":[1,2,",
+        "level=warn ",
         "{\"log\":\"",
         "{\"ts\":1e300,\"msg\":",
         "[  12.5] ",

@@ -366,8 +366,11 @@ fn inner(msg: &[u8], scratch: &mut Vec<u8>) -> Inner {
     if let Some(l) = payload::logfmt(msg) {
         out.sev = l.sev;
         out.headed = true;
-        let start = l.msg.as_ptr() as usize - msg.as_ptr() as usize;
-        out.tmpl = Tmpl::Range(start, start + l.msg.len());
+        let start = (l.msg.as_ptr() as usize)
+            .checked_sub(msg.as_ptr() as usize)
+            .filter(|s| s + l.msg.len() <= msg.len())
+            .unwrap_or(msg.len());
+        out.tmpl = Tmpl::Range(start, start + l.msg.len().min(msg.len() - start));
         return out;
     }
     if msg.first() == Some(&b'{') {

@@ -139,7 +139,8 @@ pub fn logfmt(b: &[u8]) -> Option<Logfmt<'_>> {
     let mut out = Logfmt {
         time: None,
         sev: None,
-        msg: b"",
+        // Empty but inside `b`, so callers may locate `msg` within the line.
+        msg: &b[b.len()..],
     };
     let mut i = 0;
     let mut pairs = 0;

@@ -535,3 +535,32 @@ fn namespace_recreated_in_between_is_not_a_stall() {
     ));
     assert!(of(&detect(&ds), Detector::StalledNamespaceDeletion).is_empty());
 }
+
+#[test]
+fn controller_manager_not_ready_mark_is_attributed_to_the_node() {
+    // The real node-lifecycle-controller line quoted in nodelog/classes.rs (journalctl short).
+    let line = "Jun 17 13:01:21 kubedee-test-controller kube-controller-manager[1717]: I0617 13:01:21.373343    1717 node_lifecycle_controller.go:702] Node kubedee-test-worker-2ajv8y is NotReady as of 2019-06-17 13:01:21.373314502 +0000 UTC m=+110.217298148. Adding it to the Taint queue.\n";
+    let mut ds = Dataset::default();
+    ds.add(parse_bytes(
+        FileMeta {
+            name: "controller-manager.log".into(),
+            last_modified_ms: Some(MTIME_MS),
+            ..FileMeta::default()
+        },
+        line.as_bytes(),
+    ));
+    resolve_years(&mut ds);
+    let files = Files(vec![line.as_bytes().to_vec()]);
+    let rep = detect_with(&ds, &files);
+    let f = of(&rep, Detector::NodeNotReady);
+    assert_eq!(f.len(), 1, "{:#?}", rep.findings);
+    assert!(
+        f[0].title
+            .starts_with("kubedee-test-worker-2ajv8y NotReady"),
+        "{}",
+        f[0].title
+    );
+    assert_eq!(f[0].severity, Severity::Error);
+    assert!(f[0].summary.contains("marked NotReady (1×)"));
+    assert!(f[0].missing.is_empty(), "{:?}", f[0].missing);
+}

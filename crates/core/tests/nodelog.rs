@@ -675,3 +675,25 @@ fn resolve_years_applies_the_zone_found_for_the_same_host() {
         ds.files[1].notes
     );
 }
+
+#[test]
+fn journald_json_message_as_byte_array_and_wrapper_identifiers() {
+    // journald writes MESSAGE as an array of bytes when it holds control or non-UTF-8 bytes.
+    let msg = "E0413 10:53:52.844381    3263 kubelet.go:2055] \"Skipping pod synchronization\" err=\"PLEG is not healthy: pleg was last seen active 2h33m12.704970756s ago; threshold is 3m0s\"\u{1b}";
+    let bytes: Vec<String> = msg.bytes().map(|b| b.to_string()).collect();
+    let line = format!(
+        "{{\"__REALTIME_TIMESTAMP\":\"1681383232844500\",\"_HOSTNAME\":\"ip-10-42-10-121\",\"SYSLOG_IDENTIFIER\":\"kubenswrapper\",\"PRIORITY\":\"6\",\"MESSAGE\":[{}]}}\n",
+        bytes.join(",")
+    );
+    let f = inline(&line, None);
+    assert_eq!(f.detail, "journalctl -o json");
+    assert_eq!(kinds_in_order(&f), ["pleg_unhealthy"]);
+    assert_eq!(
+        f.events.lanes.get(f.events.lane[0]),
+        "ip-10-42-10-121/kubelet"
+    );
+    assert_eq!(
+        f.events.labels.get(f.events.label[0]),
+        "Skipping pod synchronization err=<*>"
+    );
+}

@@ -231,7 +231,11 @@ impl Redactor {
         let (mut i, mut copied) = (0, 0);
         while i < b.len() {
             let at_boundary = i == 0 || !is_word(b[i - 1]);
-            let found = if !at_boundary {
+            let found = if let Some((start, end)) = home_dir_at(b, i) {
+                // `/home/<user>/`, `/Users/<user>/`, `C:\Users\<user>\`: a person's login name.
+                let p = self.pseudonym(Category::User, &s[start..end]);
+                Some((end, format!("{}{p}", &s[i..start])))
+            } else if !at_boundary {
                 None
             } else if b[i..].starts_with(SA_PREFIX.as_bytes()) {
                 self.service_account(s, i)
@@ -394,6 +398,22 @@ fn is_cut(c: u8) -> bool {
     matches!(c, b'.' | b':' | b'@' | b'=')
 }
 
+/// A home directory (`/home/ej/`, `/Users/ej/`, `\Users\ej\`) at `i`: the user name's range.
+fn home_dir_at(b: &[u8], i: usize) -> Option<(usize, usize)> {
+    let rest = &b[i..];
+    let prefix = [&b"/home/"[..], b"/Users/", b"\\Users\\"]
+        .into_iter()
+        .find(|p| rest.starts_with(p))?;
+    let name = rest[prefix.len()..]
+        .iter()
+        .take_while(|&&c| is_name(c) && c != b'.')
+        .count();
+    let after = rest.get(prefix.len() + name);
+    // Only a directory: `/home/ej/…`, not `/home/` alone or a file right under it.
+    let start = i + prefix.len();
+    (name > 0 && matches!(after, Some(b'/' | b'\\'))).then_some((start, start + name))
+}
+
 /// A dotted IPv4 address starting at `i`; returns its end.
 fn ipv4_at(b: &[u8], i: usize) -> Option<usize> {
     let mut p = i;
@@ -506,6 +526,14 @@ mod tests {
             sa.starts_with("system:serviceaccount:ns-") && sa.contains(":sa-"),
             "{sa}"
         );
+        let home = r.redact_str("/Users/ej/go/src/net/dial.go:222 and /home/ej/x.go");
+        assert!(
+            home.starts_with("/Users/user-") && !home.contains("/ej/"),
+            "{home}"
+        );
+        assert!(home.contains("/go/src/net/dial.go:222"), "{home}");
+        let win = r.redact_str("C:\\Users\\ej\\go\\main.go");
+        assert!(!win.contains("ej"), "{win}");
         let sys = r.redact_str("system:serviceaccount:kube-system:replicaset-controller");
         assert!(
             sys.starts_with("system:serviceaccount:kube-system:sa-"),

@@ -52,9 +52,14 @@ async function allTabs(page, shotPrefix) {
 }
 
 /** Export through the dialog; returns the saved path and the size the dialog announced. */
-async function exportReport(page, name, { redact = false } = {}) {
+async function exportReport(page, name, { redact = false, raw = [] } = {}) {
   await page.click('#share-report');
   await page.waitForSelector('.export-dialog');
+  for (const f of raw) {
+    await page.waitForSelector('#export-size, #export-error', { timeout: 120_000 });
+    await page.check(`.export-dialog label:has-text("${f}") input.export-raw`);
+    await page.waitForFunction(() => !document.querySelector('#export-size'));
+  }
   if (redact) {
     await page.waitForSelector('#export-size, #export-error', { timeout: 120_000 });
     await page.check('#export-redact');
@@ -168,4 +173,39 @@ test('a redacted export holds no username, IP or node name of the inputs', async
   const off = await openOffline(file);
   assert.match(await off.page.textContent('#report-banner'), /redacted \(pseudonyms\)/);
   await screenshot(off.page, 'report-redacted-files');
+});
+
+/** Click every "raw" button of the API cost view's slowest requests; their texts in order. */
+async function costRaws(page) {
+  await page.click('.tab:has-text("API cost")');
+  await page.waitForSelector('button.link:has-text("raw")', { timeout: 30_000 });
+  const n = await page.locator('button.link:has-text("raw")').count();
+  const out = [];
+  for (let i = 0; i < n; i++) {
+    await page.locator('button.link:has-text("raw")').nth(i).click();
+    await page.waitForFunction(() => { const r = document.querySelector('div.raw'); return r && r.textContent !== 'reading…'; });
+    out.push(await page.textContent('div.raw'));
+  }
+  return out;
+}
+
+test('raw lines travel only for opted-in files; the others say they were not included', async () => {
+  const live = await openApp(browser, srv.url);
+  await dropFiles(live.page, FILES);
+  const liveRaws = await costRaws(live.page);
+  const { file } = await exportReport(live.page, 'report-raw', { raw: ['audit2rbac-demo-head.log'] });
+  const off = await openOffline(file);
+  assert.match(await off.page.textContent('#report-banner'), /raw lines included for 1 of 4 files/);
+  const raws = await costRaws(off.page);
+  assert.equal(raws.length, liveRaws.length);
+  let same = 0, missing = 0;
+  for (const [i, r] of raws.entries()) {
+    if (/was not included in this report/.test(r)) { missing++; continue; }
+    assert.equal(r, liveRaws[i], `raw text of row ${i}`);
+    assert.match(r, /"auditID"/);
+    same++;
+  }
+  assert.ok(same > 0 && missing > 0, `${same} rows with raw text, ${missing} without`);
+  await screenshot(off.page, 'report-raw-cost');
+  assert.deepEqual(off.blocked, []);
 });

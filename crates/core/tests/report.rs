@@ -373,3 +373,35 @@ fn write_schema1_fixture() {
     let html = report::build_html(&Assets::default(), &state);
     std::fs::write(fixture("report/report-schema1-empty.html"), html).unwrap();
 }
+
+mod props {
+    use proptest::prelude::*;
+    use whodunnit_core::report::{self, redact::Redactor};
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+        /// Any file, report-looking or not, is read or rejected: never a panic.
+        #[test]
+        fn extract_never_panics(body in proptest::collection::vec(any::<u8>(), 0..2048), marked in any::<bool>()) {
+            let mut bytes = Vec::new();
+            if marked {
+                bytes.extend_from_slice(b"<script type=\"application/x-whodunnit-report\" id=\"whodunnit-state\">");
+            }
+            bytes.extend_from_slice(&body);
+            prop_assert!(report::extract(&bytes).is_err());
+        }
+
+        /// No IPv4 address survives, whatever surrounds it; any string is handled.
+        #[test]
+        fn ipv4_never_survives(a in 0u8..=255, b in 0u8..=255, c in 0u8..=255, d in 0u8..=255,
+                               pre in "[ -~]{0,12}", post in "([ -\\-/:-~][ -~]{0,12})?", noise in "\\PC{0,40}") {
+            let mut r = Redactor::new(b"p");
+            let _ = r.redact_str(&noise);
+            let ip = format!("{a}.{b}.{c}.{d}");
+            let pre = pre.trim_end_matches(|c: char| c.is_ascii_alphanumeric() || c == '_' || c == '.');
+            let out = r.redact_str(&format!("{pre} {ip}{post}"));
+            prop_assert!(!out.contains(&format!(" {ip}")), "{out}");
+        }
+    }
+}

@@ -438,9 +438,10 @@ fn ipv4_at(b: &[u8], i: usize) -> Option<usize> {
             p += 1;
         }
     }
-    // Not part of a longer dotted number (a version such as 1.2.3.4.5) or a word.
+    // Not part of a longer dotted number (a version such as 1.2.3.4.5). A letter right after
+    // (`10.0.0.1ms`) does not save it: leaking an address is worse than over-redacting.
     let longer = b.get(p) == Some(&b'.') && b.get(p + 1).is_some_and(u8::is_ascii_digit);
-    if longer || b.get(p).is_some_and(|&c| is_word(c)) {
+    if longer {
         return None;
     }
     Some(p)

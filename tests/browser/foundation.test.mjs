@@ -5,16 +5,20 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
-import { serve, launch, openApp, dropFiles, screenshot, cli, remoteRequests, CORPUS } from './harness.mjs';
+import { serve, launch, openApp, dropFiles, screenshot, cli, remoteRequests, FIXTURES } from './harness.mjs';
+import { gunzipSync } from 'node:zlib';
 
 let srv, browser;
 before(async () => { srv = await serve(); browser = await launch(); });
 after(async () => { await browser?.close(); srv?.server.close(); });
 
+// Real files from tests/fixtures (see the SOURCES.md beside them); the kubelet log is gzipped
+// there, which also exercises transparent decompression in the browser.
 const FILES = [
-  path.join(CORPUS, 'kubelet/windows-kubelet-klogfile-v1.17.log'),
-  path.join(CORPUS, 'goroutines/combinestacks_write-stacks-2.txt'),
-  path.join(CORPUS, 'kubelet/sonobuoy-systemd-logs/results-0.10-ip-10-0-9-206.journal.jsonl'),
+  path.join(FIXTURES, 'kubelet/windows-kubelet-klogfile-v1.17.log.gz'),
+  path.join(FIXTURES, 'goroutines/combinestacks_write-stacks-2.txt'),
+  path.join(FIXTURES, 'kubelet/sonobuoy-systemd-logs/results-0.10-ip-10-0-9-206.journal.jsonl.gz'),
+  path.join(FIXTURES, 'audit/audit2rbac-demo-head.log'),
 ];
 
 test('dropped files show the same record counts as the CLI, and nothing leaves 127.0.0.1', async () => {
@@ -44,13 +48,14 @@ test('the sample incident loads from the bundled files', async () => {
   const { page, requests } = await openApp(browser, srv.url);
   await page.click('#load-sample');
   await page.waitForFunction(() => document.querySelectorAll('.file-item .badge.ok').length === 2, null, { timeout: 60_000 });
+  await screenshot(page, 'sample-incident');
   assert.deepEqual(remoteRequests(requests), []);
 });
 
 test('a 200 MB file loads while the page stays responsive, and can be cancelled', async () => {
   const { writeFile: wf, readFile } = await import('node:fs/promises');
   const big = path.join(os.tmpdir(), 'whodunnit-200mb-kubelet.log');
-  const unit = await readFile(path.join(CORPUS, 'kubelet/windows-kubelet-klogfile-v1.17.log'));
+  const unit = gunzipSync(await readFile(path.join(FIXTURES, 'kubelet/windows-kubelet-klogfile-v1.17.log.gz')));
   const copies = Math.ceil(200e6 / unit.length);
   await wf(big, Buffer.concat(Array(copies).fill(unit)));
 

@@ -73,7 +73,7 @@ export async function screenshot(page, name) {
 
 /** Run the release CLI (built by the test script) and parse its JSON output. */
 export function cli(args) {
-  const bin = path.join(ROOT, 'target/release/whodunnit');
+  const bin = process.env.WHODUNNIT_CLI ?? path.join(ROOT, 'target/release/whodunnit');
   return JSON.parse(execFileSync(bin, [...args, '--json'], { encoding: 'utf8', maxBuffer: 1 << 28 }));
 }
 

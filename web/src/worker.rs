@@ -89,13 +89,25 @@ fn handle(state: &Shared, msg: ToWorker, file: Option<File>) {
                 s.ds.files.remove(pos);
             }
         }
-        ToWorker::Query { req, query } => {
-            let answer = match serde_json::from_value::<Query>(query) {
-                Ok(q) => answer(&state.borrow().ds, &q),
-                Err(e) => serde_json::json!({ "error": format!("bad query: {e}") }),
-            };
-            post(&FromWorker::Answer { req, answer });
-        }
+        ToWorker::Query { req, query } => match serde_json::from_value::<Query>(query) {
+            // Findings name things (an APIService, an image) from a few raw lines, which only
+            // the Files hold: read them first, asynchronously, then detect.
+            Ok(Query::Findings) => {
+                let state = state.clone();
+                spawn_local(async move {
+                    let answer = findings_with_text(&state).await;
+                    post(&FromWorker::Answer { req, answer });
+                });
+            }
+            Ok(q) => post(&FromWorker::Answer {
+                req,
+                answer: answer(&state.borrow().ds, &q),
+            }),
+            Err(e) => post(&FromWorker::Answer {
+                req,
+                answer: serde_json::json!({ "error": format!("bad query: {e}") }),
+            }),
+        },
         ToWorker::Raw {
             req,
             file,
@@ -182,10 +194,12 @@ fn pump(state: &Shared) {
             }
             match read_file(&state, id, &file).await {
                 Ok(Some(parsed)) => {
-                    let summary = Box::new(FileSummary::of(&parsed));
                     let mut s = state.borrow_mut();
-                    s.ds.add(parsed);
+                    let i = s.ds.add(parsed);
                     s.handles.push((id, file));
+                    // A klog file without a year anchor takes its year from the other files.
+                    whodunnit_core::nodelog::resolve_years(&mut s.ds);
+                    let summary = Box::new(FileSummary::of(&s.ds.files[i]));
                     drop(s);
                     post(&FromWorker::Done {
                         id,
@@ -248,6 +262,75 @@ async fn read_file(
         });
     }
     Ok(Some(ing.finish()))
+}
+
+/// Findings with the raw text their detectors want: the same result as the CLI, which reads
+/// those lines from disk.
+async fn findings_with_text(state: &Shared) -> serde_json::Value {
+    use whodunnit_core::findings::{wanted, TextPiece};
+    let (ranges, files) = {
+        let s = state.borrow();
+        let ranges = wanted(&s.ds);
+        let files: Vec<File> = s.handles.iter().map(|(_, f)| f.clone()).collect();
+        (ranges, files)
+    };
+    let mut pieces = Vec::new();
+    let mut by_file: std::collections::BTreeMap<usize, Vec<(u64, u64)>> = Default::default();
+    for r in &ranges {
+        by_file.entry(r.file).or_default().push((r.offset, r.len));
+    }
+    for (fi, wanted) in by_file {
+        let Some(file) = files.get(fi) else { continue };
+        if let Ok(texts) = read_ranges(file, &wanted).await {
+            for ((offset, _), bytes) in wanted.iter().zip(texts) {
+                pieces.push(TextPiece {
+                    file: fi,
+                    offset: *offset,
+                    text: String::from_utf8_lossy(&bytes).into_owned(),
+                });
+            }
+        }
+    }
+    // The dataset may have changed while we read; ranges then simply miss and detectors fall
+    // back to labels.
+    answer(
+        &state.borrow().ds,
+        &Query::FindingsWithText { texts: pieces },
+    )
+}
+
+/// Read several byte ranges of one file: slices for plain files, one decompression pass for
+/// gzip files.
+async fn read_ranges(file: &File, ranges: &[(u64, u64)]) -> Result<Vec<Vec<u8>>, String> {
+    let total = file.size() as u64;
+    let head = slice_bytes(file, 0, total.min(2)).await?;
+    if !is_gzip(&head) {
+        let mut out = Vec::with_capacity(ranges.len());
+        for &(off, len) in ranges {
+            out.push(slice_bytes(file, off.min(total), (off + len).min(total)).await?);
+        }
+        return Ok(out);
+    }
+    let end = ranges.iter().map(|&(o, l)| o + l).max().unwrap_or(0);
+    let mut out: Vec<Vec<u8>> = vec![Vec::new(); ranges.len()];
+    let mut gz = Gunzip::new();
+    let (mut seen, mut pos) = (0u64, 0u64);
+    while pos < total && seen < end {
+        let chunk_end = (pos + SLICE).min(total);
+        let chunk = slice_bytes(file, pos, chunk_end).await?;
+        gz.push(&chunk, &mut |b| {
+            let (lo, hi) = (seen, seen + b.len() as u64);
+            for (i, &(o, l)) in ranges.iter().enumerate() {
+                let (a, z) = (o.max(lo), (o + l).min(hi));
+                if a < z {
+                    out[i].extend_from_slice(&b[(a - lo) as usize..(z - lo) as usize]);
+                }
+            }
+            seen = hi;
+        });
+        pos = chunk_end;
+    }
+    Ok(out)
 }
 
 /// Re-read an event's bytes plus up to `context` lines on each side. Plain files are sliced

@@ -81,5 +81,8 @@ pub fn read_all(paths: &[String]) -> (Dataset, usize) {
             }
         }
     }
+    // As the browser's worker does after each file: klog files without a year anchor take
+    // their year from the other files, so both show the same times.
+    whodunnit_core::nodelog::resolve_years(&mut ds);
     (ds, failed)
 }

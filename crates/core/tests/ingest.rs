@@ -112,6 +112,10 @@ fn gzip_is_detected_by_magic_bytes_and_read_transparently() {
     assert!(!files.is_empty(), "no fixtures found");
     for p in files {
         let bytes = std::fs::read(&p).unwrap();
+        if whodunnit_core::decompress::is_gzip(&bytes) {
+            // Already compressed fixtures exercise this path by themselves (one layer is read).
+            continue;
+        }
         let plain = parse_bytes(meta(&p), &bytes);
         // The name says nothing about compression: detection is by content.
         let gz = chunked(meta(&p), &gzip(&bytes), &[7, 4096, 65536]);

@@ -70,6 +70,19 @@ pub fn cost_view(p: &Props) -> Html {
     let chart_ref = use_node_ref();
     let brush = use_mut_ref(|| None::<f64>);
 
+    // Hooks run on every render, before any early return (Yew requires a stable order).
+    {
+        let chart_ref = chart_ref.clone();
+        let series = match &*answer {
+            Some(Ok(r)) => Some(r.series.clone()),
+            _ => None,
+        };
+        use_effect_with((series, width as i64), move |(series, _)| {
+            if let (Some(c), Some(series)) = (chart_ref.cast::<HtmlCanvasElement>(), series) {
+                draw_chart(&c, series);
+            }
+        });
+    }
     let report = match &*answer {
         Some(Ok(r)) => r.clone(),
         Some(Err(e)) => return html! { <div class="view error">{ e }</div> },
@@ -85,15 +98,6 @@ pub fn cost_view(p: &Props) -> Html {
                 </Nothing>
             </div>
         };
-    }
-    {
-        let chart_ref = chart_ref.clone();
-        let series = report.series.clone();
-        use_effect_with((series, width as i64), move |(series, _)| {
-            if let Some(c) = chart_ref.cast::<HtmlCanvasElement>() {
-                draw_chart(&c, series);
-            }
-        });
     }
 
     let series = report.series.clone();
@@ -461,6 +465,19 @@ fn series_color(i: usize, n: usize, key: &str) -> String {
     format!("hsl({hue}, 62%, 58%)")
 }
 
+/// Axis labels for in-flight counts, which range from thousandths (a quiet log) to hundreds.
+fn fmt_in_flight(v: f64) -> String {
+    if v == 0.0 {
+        "0".into()
+    } else if v >= 10.0 {
+        format!("{v:.0}")
+    } else if v >= 0.1 {
+        format!("{v:.2}")
+    } else {
+        format!("{v:.1e}")
+    }
+}
+
 fn draw_chart(c: &HtmlCanvasElement, s: &Series) {
     let Some((ctx, w, h)) = canvas::prepare(c, CHART_H) else {
         return;
@@ -493,7 +510,7 @@ fn draw_chart(c: &HtmlCanvasElement, s: &Series) {
         ctx.move_to(AXIS_W, yy);
         ctx.line_to(w, yy);
         ctx.stroke();
-        let _ = ctx.fill_text(&format!("{v:.1}"), 4.0, yy + 3.0);
+        let _ = ctx.fill_text(&fmt_in_flight(v), 4.0, yy + 3.0);
     }
     let (lo, hi) = (s.times[0], s.times[n - 1] + s.bucket_us);
     for (t, label) in time_ticks(lo, hi, (plot_w / 110.0) as usize) {

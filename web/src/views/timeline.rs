@@ -299,6 +299,26 @@ pub fn timeline_view(p: &Props) -> Html {
         })
     };
 
+    // Select an event (from the canvas or the list) and re-read its raw lines.
+    let select_event = {
+        let selected = selected.clone();
+        let raw = raw.clone();
+        let bridge = bridge.clone();
+        Callback::from(move |ev: EventRow| {
+            raw.set(None);
+            if let Some(b) = &bridge {
+                let raw = raw.clone();
+                b.0.raw(
+                    ev.file,
+                    ev.offset,
+                    ev.len as u64,
+                    4,
+                    Callback::from(move |r| raw.set(Some(r))),
+                );
+            }
+            selected.set(Some(ev));
+        })
+    };
     let on_text = {
         let text = text.clone();
         Callback::from(move |e: InputEvent| {
@@ -363,9 +383,11 @@ pub fn timeline_view(p: &Props) -> Html {
             <canvas ref={over_ref} class="overview" onmousedown={over_down} onmouseup={over_up} title="Density over all time; drag to choose a window" />
             <div class="canvas-wrap">
                 <canvas ref={main_ref} class="lanes" style={format!("height:{canvas_h}px")}
+                    data-rows={row_names(&a, &rows)} data-window={format!("{wa},{wb}")} data-label-width={LABEL_W.to_string()} data-axis-height={AXIS_H.to_string()} data-row-height={ROW_H.to_string()}
                     {onwheel} {onmousedown} {onmousemove} {onmouseup} {onmouseleave} />
                 { for tooltip }
             </div>
+            { events_list(&a, &select_event) }
             <div class="split">
                 <div>
                     <h2 class="section">{"Event kinds in view"}</h2>
@@ -377,6 +399,55 @@ pub fn timeline_view(p: &Props) -> Html {
                 </div>
             </div>
         </div>
+    }
+}
+
+/// Row names, one per line, as the canvas draws them (for assistive tech and tests).
+fn row_names(a: &TimelineAnswer, rows: &[Row]) -> String {
+    rows.iter()
+        .map(|r| match r {
+            Row::Findings => "findings".to_string(),
+            Row::Group { name, .. } => name.clone(),
+            Row::Lane(l) => a.lanes[*l].name.clone(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Up to this many events in view are also listed under the canvas.
+const LIST_EVENTS: usize = 200;
+
+fn events_list(a: &TimelineAnswer, select: &Callback<EventRow>) -> Html {
+    let Some(events) = a
+        .events
+        .as_ref()
+        .filter(|e| !e.is_empty() && e.len() <= LIST_EVENTS)
+    else {
+        return html! {};
+    };
+    html! {
+        <details class="events-list" open={events.len() <= 40}>
+            <summary class="small muted">{ format!("{} events in view", events.len()) }</summary>
+            <table class="grid">
+                <thead><tr><th>{"time (UTC)"}</th><th>{"kind"}</th><th>{"lane"}</th><th>{"message"}</th><th>{"source"}</th></tr></thead>
+                <tbody>
+                { for events.iter().map(|e| {
+                    let k = &a.kinds[e.kind as usize];
+                    let lane = a.lanes.get(e.lane as usize).map(|l| l.name.clone()).unwrap_or_default();
+                    let onclick = { let select = select.clone(); let e = e.clone(); Callback::from(move |_| select.emit(e.clone())) };
+                    html! {
+                        <tr class="event-row" data-time={e.time.to_string()} data-lane={lane.clone()} data-kind={k.name.clone()} {onclick} style="cursor:pointer">
+                            <td class="mono small">{ &e.time_text }</td>
+                            <td class={sev_class(k.severity)}>{ &k.name }</td>
+                            <td class="mono small">{ lane }</td>
+                            <td class="small">{ ellipsize(&e.label, 140) }</td>
+                            <td class="muted small">{ format!("{}:{}", e.file_name, e.line) }</td>
+                        </tr>
+                    }
+                }) }
+                </tbody>
+            </table>
+        </details>
     }
 }
 

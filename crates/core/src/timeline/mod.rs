@@ -12,7 +12,7 @@ use crate::dataset::Dataset;
 use crate::event::Severity;
 use crate::time::{fmt_micros, Micros, NO_TIME};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 /// What the timeline view asks.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -45,7 +45,7 @@ pub struct Bin {
     pub i: u32,
     pub count: u32,
     pub severity: Severity,
-    /// Index into [`TimelineAnswer::kinds`] of the most frequent kind in the bin.
+    /// Index into [`TimelineAnswer::kinds`] of the kind of the bin's worst event.
     pub kind: u32,
 }
 
@@ -111,6 +111,10 @@ pub struct TimelineAnswer {
 
 /// Bins in the overview strip.
 pub const OVERVIEW_BINS: usize = 400;
+
+/// Kinds more frequent than this are not checked for recurrence (their times would be
+/// collected and sorted on every query, and a kind that common is background, not a rhythm).
+pub const PERIOD_MAX_OCCURRENCES: u64 = 10_000;
 
 /// Answer a timeline query over every file's events.
 pub fn query(ds: &Dataset, q: &TimelineQuery) -> TimelineAnswer {
@@ -207,9 +211,41 @@ pub fn query(ds: &Dataset, q: &TimelineQuery) -> TimelineAnswer {
             || ev.lanes.get(ev.lane[i]).to_lowercase().contains(&text)
     };
 
-    // Pass 1: extent, totals, untimed.
-    let mut extent: Option<(Micros, Micros)> = None;
+    // The axis spans every timed event, filtered or not, so filtering never moves it.
+    let extent = ds
+        .files
+        .iter()
+        .filter_map(|f| f.events.time_range())
+        .reduce(|(a, b), (c, d)| (a.min(c), b.max(d)));
+    let Some((lo, hi)) = extent else {
+        let untimed = ds.files.iter().map(|f| f.events.len() as u64).sum();
+        return TimelineAnswer {
+            untimed,
+            kinds,
+            ..TimelineAnswer::default()
+        };
+    };
+    let from = q.from.unwrap_or(lo);
+    let to = q.to.unwrap_or(hi + 1).max(from + 1);
+    let nbins = q.bins.clamp(1, 4000) as i64;
+    let bin_width = ((to - from) + nbins - 1) / nbins;
+    let ov_width = ((hi + 1 - lo) + OVERVIEW_BINS as i64 - 1) / OVERVIEW_BINS as i64;
+    let mut overview = vec![0u32; OVERVIEW_BINS];
     let mut untimed = 0u64;
+
+    // One pass: totals, overview, bins, window counts, per-kind times (for periods), events
+    // when few. It runs on every zoom and pan, so it does a few array writes per event.
+    // Bins are dense per lane (count, worst severity, kind of the worst event) so the inner
+    // loop does a few array writes per event: this pass runs on every zoom and pan.
+    let nb = ((to - from) / bin_width.max(1) + 1) as usize;
+    let bin_inv = 1.0 / bin_width.max(1) as f64;
+    let ov_inv = 1.0 / ov_width.max(1) as f64;
+    let mut counts = vec![0u32; lanes.len() * nb];
+    let mut worst = vec![0u8; lanes.len() * nb];
+    let mut worst_kind = vec![0u32; lanes.len() * nb];
+    let mut kind_times: Vec<Vec<Micros>> = vec![Vec::new(); kinds.len()];
+    let mut rows: Vec<EventRow> = Vec::new();
+    let mut in_window = 0u64;
     for (fi, f) in ds.files.iter().enumerate() {
         let ev = &f.events;
         let m = &maps[fi];
@@ -225,64 +261,36 @@ pub fn query(ds: &Dataset, q: &TimelineQuery) -> TimelineAnswer {
                 untimed += 1;
                 continue;
             }
-            extent = Some(extent.map_or((t, t), |(a, b)| (a.min(t), b.max(t))));
-            kinds[m.kind[ev.kind[i] as usize] as usize].total += 1;
-            let lane = &mut lanes[m.lane[ev.lane[i] as usize] as usize];
-            lane.total += 1;
-            lane.worst = lane.worst.max(ev.severity(i));
-        }
-    }
-    let Some((lo, hi)) = extent else {
-        return TimelineAnswer {
-            untimed,
-            kinds,
-            ..TimelineAnswer::default()
-        };
-    };
-    let from = q.from.unwrap_or(lo);
-    let to = q.to.unwrap_or(hi + 1).max(from + 1);
-    let nbins = q.bins.clamp(1, 4000) as i64;
-    let bin_width = ((to - from) + nbins - 1) / nbins;
-    let ov_width = ((hi + 1 - lo) + OVERVIEW_BINS as i64 - 1) / OVERVIEW_BINS as i64;
-    let mut overview = vec![0u32; OVERVIEW_BINS];
-
-    // Pass 2: bins, window counts, per-kind times (for periods), events when few.
-    // Bins are accumulated per lane as (bin → (count, worst severity, kind counts)).
-    type Acc = BTreeMap<u32, (u32, Severity, HashMap<u32, u32>)>;
-    let mut acc: Vec<Acc> = vec![Acc::new(); lanes.len()];
-    let mut kind_times: Vec<Vec<Micros>> = vec![Vec::new(); kinds.len()];
-    let mut rows: Vec<EventRow> = Vec::new();
-    let mut in_window = 0u64;
-    for (fi, f) in ds.files.iter().enumerate() {
-        let ev = &f.events;
-        let m = &maps[fi];
-        for i in 0..ev.len() {
-            let t = ev.time[i];
-            if t == NO_TIME
-                || !m.keep_kind[ev.kind[i] as usize]
-                || !m.keep_lane[ev.lane[i] as usize]
-                || !text_match(fi, i)
-            {
-                continue;
-            }
-            overview[(((t - lo) / ov_width.max(1)) as usize).min(OVERVIEW_BINS - 1)] += 1;
             let k = m.kind[ev.kind[i] as usize];
-            kind_times[k as usize].push(t);
+            let l = m.lane[ev.lane[i] as usize];
+            let sev = ev.severity(i);
+            kinds[k as usize].total += 1;
+            let lane = &mut lanes[l as usize];
+            lane.total += 1;
+            lane.worst = lane.worst.max(sev);
+            // Multiplying by a reciprocal: a 64-bit division per event costs more than the
+            // rest of this loop.
+            overview[(((t - lo) as f64 * ov_inv) as usize).min(OVERVIEW_BINS - 1)] += 1;
+            // Recurrence is looked for in kinds that are events, not background noise: stop
+            // collecting a kind's times once it is that common.
+            let kt = &mut kind_times[k as usize];
+            if kt.len() as u64 <= PERIOD_MAX_OCCURRENCES {
+                kt.push(t);
+            }
             if t < from || t >= to {
                 continue;
             }
             in_window += 1;
-            let l = m.lane[ev.lane[i] as usize];
-            let sev = ev.severity(i);
             kinds[k as usize].count += 1;
             lanes[l as usize].count += 1;
-            let b = ((t - from) / bin_width.max(1)) as u32;
-            let e = acc[l as usize]
-                .entry(b)
-                .or_insert((0, Severity::Debug, HashMap::new()));
-            e.0 += 1;
-            e.1 = e.1.max(sev);
-            *e.2.entry(k).or_insert(0) += 1;
+            let cell = l as usize * nb + (((t - from) as f64 * bin_inv) as usize).min(nb - 1);
+            counts[cell] += 1;
+            // `>=`: among equally bad events the latest kind wins; severity 0 is never stored
+            // alone, so a fresh cell always takes its first event's kind.
+            if sev as u8 + 1 >= worst[cell] {
+                worst[cell] = sev as u8 + 1;
+                worst_kind[cell] = k;
+            }
             if rows.len() as u64 <= q.max_events as u64 {
                 rows.push(EventRow {
                     file: fi as u32,
@@ -300,25 +308,28 @@ pub fn query(ds: &Dataset, q: &TimelineQuery) -> TimelineAnswer {
             }
         }
     }
-    for (lane, a) in lanes.iter_mut().zip(acc) {
-        lane.bins = a
-            .into_iter()
-            .map(|(i, (count, severity, kc))| {
-                let kind = kc
-                    .into_iter()
-                    .max_by_key(|&(k, c)| (c, std::cmp::Reverse(k)))
-                    .map(|(k, _)| k)
-                    .unwrap_or(0);
-                Bin {
-                    i,
-                    count,
-                    severity,
-                    kind,
-                }
+    const SEVERITIES: [Severity; 5] = [
+        Severity::Debug,
+        Severity::Info,
+        Severity::Warning,
+        Severity::Error,
+        Severity::Critical,
+    ];
+    for (l, lane) in lanes.iter_mut().enumerate() {
+        lane.bins = (0..nb)
+            .filter(|&b| counts[l * nb + b] > 0)
+            .map(|b| Bin {
+                i: b as u32,
+                count: counts[l * nb + b],
+                severity: SEVERITIES[(worst[l * nb + b] - 1) as usize],
+                kind: worst_kind[l * nb + b],
             })
             .collect();
     }
     for (k, times) in kinds.iter_mut().zip(kind_times.iter_mut()) {
+        if times.len() as u64 > PERIOD_MAX_OCCURRENCES {
+            continue;
+        }
         times.sort_unstable();
         if let Some(p) = period::detect(times) {
             k.period = Some(format!("every {}", crate::time::fmt_duration(p)));
@@ -332,11 +343,28 @@ pub fn query(ds: &Dataset, q: &TimelineQuery) -> TimelineAnswer {
         }
         rows
     });
-    // Lanes in a stable, readable order: grouped by source, then by name.
-    let mut order: Vec<usize> = (0..lanes.len()).collect();
-    order.sort_by(|&a, &b| {
-        (&lanes[a].group, &lanes[a].name).cmp(&(&lanes[b].group, &lanes[b].name))
-    });
+    // Lanes in a stable, readable order: grouped by source (groups with the worst events
+    // first), inside a group the lanes with the worst events first, then the busiest. Lanes
+    // with no timed event (after filters) are left out; untimed events are counted apart.
+    let mut group_worst: HashMap<&str, Severity> = HashMap::new();
+    for l in lanes.iter().filter(|l| l.total > 0) {
+        let w = group_worst
+            .entry(l.group.as_str())
+            .or_insert(Severity::Debug);
+        *w = (*w).max(l.worst);
+    }
+    let key = |l: &Lane| {
+        use std::cmp::Reverse;
+        (
+            Reverse(group_worst[l.group.as_str()]),
+            l.group.clone(),
+            Reverse(l.worst),
+            Reverse(l.total),
+            l.name.clone(),
+        )
+    };
+    let mut order: Vec<usize> = (0..lanes.len()).filter(|&i| lanes[i].total > 0).collect();
+    order.sort_by_cached_key(|&i| key(&lanes[i]));
     let remap: HashMap<usize, u32> = order
         .iter()
         .enumerate()

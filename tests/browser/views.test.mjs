@@ -1,0 +1,111 @@
+// The analysis views on real fixture files: what the browser shows equals what the CLI says.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { serve, launch, openApp, dropFiles, screenshot, cli, FIXTURES } from './harness.mjs';
+
+let srv, browser;
+before(async () => { srv = await serve(); browser = await launch(); });
+after(async () => { await browser?.close(); srv?.server.close(); });
+
+const fx = p => path.join(FIXTURES, p);
+const DUMP = fx('goroutines/combinestacks_write-stacks-2.txt');
+const JOURNALS = [fx('kubelet/sonobuoy-systemd-logs/results-0.10-ip-10-0-9-206.journal.jsonl.gz'),
+  fx('kubelet/sonobuoy-systemd-logs/results-0.10-ip-10-0-26-239.journal.jsonl.gz')];
+const AUDIT = [fx('audit/audit2rbac-demo-head.log'), fx('audit/openshift-clo-crc.log.gz')];
+
+test('Goroutines: the 150-waiter lock pile-up and its likely holder, as the CLI finds them', async () => {
+  const { page, errors } = await openApp(browser, srv.url);
+  await dropFiles(page, [DUMP]);
+  await page.keyboard.press('4');
+  await page.waitForSelector('.lock-card');
+  const title = await page.textContent('.lock-card h3');
+  const report = cli(['goroutines', DUMP]);
+  const lock = report.lock_groups[0];
+  assert.equal(lock.waiters, 150);
+  assert.equal(lock.address, '0xc000192068');
+  assert.equal(title.trim(), lock.summary);
+  const holder = await page.textContent('.lock-card .holder.top');
+  assert.match(holder, new RegExp(`goroutine ${lock.holders[0].goroutine}\\b`));
+  await screenshot(page, 'goroutines-lock-contention');
+  assert.deepEqual(errors, []);
+});
+
+test('Timeline: two node logs and a dump on one axis; zoom, click an event, read its raw line', async () => {
+  const { page, errors } = await openApp(browser, srv.url);
+  await dropFiles(page, [...JOURNALS, DUMP]);
+  await page.keyboard.press('2');
+  await page.waitForSelector('canvas.lanes');
+  const rows = (await page.getAttribute('canvas.lanes', 'data-rows')).split('\n');
+  assert.ok(rows.includes('ip-10-0-9-206') && rows.includes('ip-10-0-26-239'), rows.join(','));
+  await screenshot(page, 'timeline-overview');
+  // Show only PLEG events, zoom to the first one, and click it on the canvas.
+  await page.locator('.kinds-table button', { hasText: 'pleg_unhealthy' }).click();
+  const first = page.locator('tr.event-row').first();
+  await first.waitFor();
+  const t = Number(await first.getAttribute('data-time'));
+  const laneName = await first.getAttribute('data-lane');
+  await page.evaluate(() => window.scrollTo(0, 0));
+  const canvas = page.locator('canvas.lanes');
+  const attr = async a => canvas.getAttribute(a);
+  // Zoom in around the event: 6 steps of the wheel over its position.
+  for (let step = 0; step < 6; step++) {
+    const [wa, wb] = (await attr('data-window')).split(',').map(Number);
+    const labelW = Number(await attr('data-label-width'));
+    const box = await canvas.boundingBox();
+    const x = labelW + (t - wa) / (wb - wa) * (box.width - labelW);
+    await canvas.hover({ position: { x, y: 10 } });
+    await page.mouse.wheel(0, -200);
+    await page.waitForTimeout(250);
+  }
+  const [wa, wb] = (await attr('data-window')).split(',').map(Number);
+  assert.ok(wa <= t && t < wb, 'the event stays in the zoomed window');
+  const labelW = Number(await attr('data-label-width'));
+  const [axisH, rowH] = [Number(await attr('data-axis-height')), Number(await attr('data-row-height'))];
+  const names = (await attr('data-rows')).split('\n');
+  const row = names.indexOf(laneName);
+  assert.ok(row >= 0, `lane ${laneName} drawn`);
+  const box = await canvas.boundingBox();
+  const x = labelW + (t - wa) / (wb - wa) * (box.width - labelW);
+  await canvas.click({ position: { x, y: axisH + row * rowH + rowH / 2 } });
+  await page.waitForSelector('#raw-text');
+  await page.waitForFunction(() => !/reading/.test(document.querySelector('#raw-text')?.textContent ?? 'reading'));
+  const raw = await page.textContent('#raw-text');
+  assert.match(raw, /PLEG is not healthy/);
+  await screenshot(page, 'timeline-event-raw');
+  assert.deepEqual(errors, []);
+});
+
+test('API cost: the top user and its share equal the CLI', async () => {
+  const { page, errors } = await openApp(browser, srv.url);
+  await dropFiles(page, AUDIT);
+  await page.keyboard.press('3');
+  await page.waitForSelector('.cost-row');
+  const key = await page.getAttribute('.cost-row', 'data-key');
+  const share = (await page.textContent('.cost-row .share-text')).trim();
+  const report = cli(['audit', ...AUDIT]);
+  assert.equal(key, report.rows[0].key);
+  assert.equal(share, report.rows[0].share_text);
+  await screenshot(page, 'api-cost');
+  assert.deepEqual(errors, []);
+});
+
+test('Findings: the same findings as the CLI, marked on the timeline; evidence opens its view', async () => {
+  const { page, errors } = await openApp(browser, srv.url);
+  await dropFiles(page, [...JOURNALS, DUMP]);
+  await page.keyboard.press('5');
+  await page.waitForSelector('.finding');
+  const titles = await page.$$eval('.finding h3', hs => hs.map(h => h.textContent));
+  const report = cli(['findings', ...JOURNALS, DUMP]);
+  assert.equal(titles.length, report.findings.length);
+  for (const f of report.findings) assert.ok(titles.some(t => t.includes(f.title)), f.title);
+  await screenshot(page, 'findings');
+  await page.locator('.finding button:has-text("open lock")').first().click();
+  await page.waitForSelector('.tab.active:has-text("Goroutines")');
+  await page.keyboard.press('5');
+  await page.locator('.finding button:has-text("show on timeline")').first().click();
+  await page.waitForSelector('.tab.active:has-text("Timeline")');
+  assert.equal((await page.getAttribute('canvas.lanes', 'data-rows')).split('\n')[0], 'findings');
+  await screenshot(page, 'timeline-findings');
+  assert.deepEqual(errors, []);
+});

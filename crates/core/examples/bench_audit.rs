@@ -251,6 +251,7 @@ fn ours(path: &std::path::Path) -> Ours {
     let mut f = std::fs::File::open(path).expect("open");
     let mut ing = FileIngest::new(FileMeta {
         name: path.display().to_string(),
+        size: std::fs::metadata(path).ok().map(|m| m.len()),
         ..FileMeta::default()
     });
     let mut chunk = vec![0u8; 4 << 20];

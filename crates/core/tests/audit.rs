@@ -399,6 +399,43 @@ fn grouping_windows_and_drill_down() {
 }
 
 #[test]
+fn latency_and_apf_annotations_are_summed() {
+    // A real event (openshift-clo-k8s.log line 2) edited to carry the annotations newer
+    // apiservers add: latency trackers and priority-and-fairness classification.
+    let line = String::from_utf8(bytes("openshift-clo-k8s.log"))
+        .unwrap()
+        .lines()
+        .nth(1)
+        .unwrap()
+        .replace(
+            r#""annotations":{"#,
+            r#""annotations":{"apiserver.latency.k8s.io/etcd":"3.5ms","apiserver.latency.k8s.io/serialize-response-object":"629.994µs","apiserver.latency.k8s.io/total":"-2562047h47m16.854775808s","apf_pl":"workload-low","apf_fs":"service-accounts","#,
+        );
+    let ds = dataset(&[("ann.log", format!("{line}\n").into_bytes())]);
+    let r = all_rows(&ds, GroupBy::User);
+    let parts: Vec<(&str, i64)> = r
+        .latency_breakdown
+        .iter()
+        .map(|p| (p.name.as_str(), p.micros))
+        .collect();
+    // The negative (overflowed) total seen in real logs is dropped, not summed.
+    assert_eq!(
+        parts,
+        vec![("etcd", 3500), ("serialize-response-object", 630)]
+    );
+    assert_eq!(r.apf.len(), 1);
+    assert_eq!(
+        (
+            r.apf[0].priority_level.as_str(),
+            r.apf[0].flow_schema.as_str(),
+            r.apf[0].requests
+        ),
+        ("workload-low", "service-accounts", 1)
+    );
+    assert_eq!(r.rows[0].latency_breakdown.len(), 2);
+}
+
+#[test]
 fn nothing_else_is_sniffed_as_audit() {
     assert_eq!(
         whodunnit_core::audit::sniff(&[b"I0520 05:24:43.888087 11 x.go:1] hi"]),

@@ -589,11 +589,13 @@ pub fn bucket_size(span: i64, target: usize) -> i64 {
         30 * 86400 * S,
     ];
     let want = span / target.max(1) as i64;
+    const DAY: i64 = 86400 * S;
+    // Past the largest step, whole days: the bucket count stays near `target` for any span.
     STEPS
         .iter()
         .copied()
         .find(|&s| s >= want)
-        .unwrap_or(STEPS[19])
+        .unwrap_or_else(|| (want / DAY + 1).saturating_mul(DAY))
 }
 
 /// Monday 00:00 UTC of the week holding `t`.
@@ -1041,6 +1043,8 @@ mod tests {
     fn buckets_and_weeks() {
         assert_eq!(bucket_size(3600 * MICROS_PER_SEC, 120), 30 * MICROS_PER_SEC);
         assert_eq!(bucket_size(0, 120), MICROS_PER_SEC);
+        let ten_years = 3650 * 86400 * MICROS_PER_SEC;
+        assert!(ten_years / bucket_size(ten_years, 120) <= 120);
         // 2021-03-17 was a Wednesday; its week starts Monday 2021-03-15.
         let t = crate::time::parse_rfc3339("2021-03-17T10:38:17Z").unwrap();
         assert_eq!(fmt_micros(week_start(t)), "2021-03-15T00:00:00.000000Z");

@@ -215,7 +215,7 @@ pub(crate) struct RawEvent<'a> {
     #[serde(rename = "userAgent", borrow, default)]
     pub user_agent: Option<Cow<'a, str>>,
     #[serde(rename = "objectRef", borrow, default)]
-    pub object_ref: Option<RawObjectRef<'a>>,
+    pub object_ref: Option<&'a RawValue>,
     #[serde(rename = "responseStatus", default)]
     pub response_status: Option<RawStatus>,
     #[serde(rename = "requestReceivedTimestamp", borrow, default)]
@@ -225,8 +225,9 @@ pub(crate) struct RawEvent<'a> {
     /// v1beta1 / v1alpha1 event time.
     #[serde(borrow, default)]
     pub timestamp: Option<Cow<'a, str>>,
+    /// Kept raw and parsed only when it holds latency or APF annotations (most do not).
     #[serde(borrow, default)]
-    pub annotations: Option<Annotations<'a>>,
+    pub annotations: Option<&'a RawValue>,
 }
 
 impl RawEvent<'_> {
@@ -235,6 +236,19 @@ impl RawEvent<'_> {
         self.audit_id.is_some() || (self.stage.is_some() && self.verb.is_some())
     }
 }
+
+/// The interned fields of an `objectRef`.
+#[derive(Clone, Copy, Default)]
+struct ObjSyms {
+    resource: Sym,
+    subresource: Sym,
+    api_group: Sym,
+    namespace: Sym,
+    name: Sym,
+}
+
+/// Distinct `objectRef`s remembered before the cache starts over.
+const OBJECT_CACHE: usize = 1 << 16;
 
 /// Where an event's bytes are.
 #[derive(Clone, Copy, Debug)]
@@ -274,6 +288,8 @@ pub(crate) struct Builder {
     groupset_index: FxMap<Vec<Sym>, u32>,
     /// Raw `user` JSON → (username, groupset).
     users: FxMap<Box<str>, (Sym, u32)>,
+    /// Raw `objectRef` JSON → its symbols (controllers touch the same objects over and over).
+    objects: FxMap<Box<str>, ObjSyms>,
     /// Events per stage: RequestReceived, ResponseStarted, ResponseComplete, Panic, none.
     stage_counts: [u64; 5],
     /// Rows that completed without an earlier stage in this file.
@@ -292,6 +308,7 @@ impl Builder {
             pending: FxMap::default(),
             groupset_index: FxMap::default(),
             users: FxMap::default(),
+            objects: FxMap::default(),
             stage_counts: [0; 5],
             complete_only: Vec::new(),
             saw_received_stage: false,
@@ -303,6 +320,32 @@ impl Builder {
             Some(s) if !s.is_empty() => strings.intern(s),
             _ => 0,
         }
+    }
+
+    /// Make room for about `n` requests.
+    pub fn reserve(&mut self, n: usize) {
+        let r = &mut self.data.requests;
+        r.received.reserve(n);
+        r.done.reserve(n);
+        r.user.reserve(n);
+        r.groups.reserve(n);
+        r.impersonated.reserve(n);
+        r.user_agent.reserve(n);
+        r.source_ip.reserve(n);
+        r.verb.reserve(n);
+        r.resource.reserve(n);
+        r.subresource.reserve(n);
+        r.api_group.reserve(n);
+        r.namespace.reserve(n);
+        r.name.reserve(n);
+        r.code.reserve(n);
+        r.flags.reserve(n);
+        r.limit.reserve(n);
+        r.apf_pl.reserve(n);
+        r.apf_fs.reserve(n);
+        r.line.reserve(n);
+        r.offset.reserve(n);
+        r.len.reserve(n);
     }
 
     /// Add one event. Returns whether it was a new request (not a later stage of a known one).
@@ -400,7 +443,18 @@ impl Builder {
     }
 
     fn annotations(&mut self, row: u32, ev: &RawEvent<'_>, stage: Stage) {
-        let Some(a) = &ev.annotations else { return };
+        let Some(raw) = ev.annotations else { return };
+        let text = raw.get().as_bytes();
+        if memchr::memmem::find(text, b"apiserver.latency.k8s.io/").is_none()
+            && memchr::memmem::find(text, b"apf").is_none()
+            && memchr::memmem::find(text, b"priority-level").is_none()
+            && memchr::memmem::find(text, b"flow-schema").is_none()
+        {
+            return;
+        }
+        let Ok(a) = serde_json::from_str::<Annotations>(raw.get()) else {
+            return;
+        };
         // The latency trackers are final only on the last stage; earlier stages would double-count.
         if matches!(stage, Stage::Complete | Stage::Panic | Stage::Other) {
             for (k, v) in &a.latency {
@@ -421,6 +475,30 @@ impl Builder {
         if let Some(fs) = a.apf_fs.as_deref() {
             r.apf_fs[row as usize] = Self::sym(&mut self.strings, Some(fs));
         }
+    }
+
+    /// Symbols of a raw `objectRef`, parsed once per distinct text. The cache is bounded: a day
+    /// of audit logs can name millions of objects.
+    fn object(&mut self, raw: &RawValue) -> ObjSyms {
+        if let Some(&o) = self.objects.get(raw.get()) {
+            return o;
+        }
+        let st = &mut self.strings;
+        let o = match serde_json::from_str::<RawObjectRef>(raw.get()) {
+            Ok(p) => ObjSyms {
+                resource: Self::sym(st, p.resource.as_deref()),
+                subresource: Self::sym(st, p.subresource.as_deref()),
+                api_group: Self::sym(st, p.api_group.as_deref()),
+                namespace: Self::sym(st, p.namespace.as_deref()),
+                name: Self::sym(st, p.name.as_deref()),
+            },
+            Err(_) => ObjSyms::default(),
+        };
+        if self.objects.len() >= OBJECT_CACHE {
+            self.objects.clear();
+        }
+        self.objects.insert(raw.get().into(), o);
+        o
     }
 
     /// Username and groupset of a raw `user` object, parsed once per distinct text.
@@ -465,23 +543,22 @@ impl Builder {
         let uri = ev.request_uri.as_deref().unwrap_or("");
         let q = QueryFlags::of(uri);
         let verb = ev.verb.as_deref().unwrap_or("");
-        let (resource, subresource, api_group, namespace, name, non_resource) = match &ev.object_ref
-        {
-            Some(o) => (
-                o.resource.as_deref(),
-                o.subresource.as_deref(),
-                o.api_group.as_deref(),
-                o.namespace.as_deref(),
-                o.name.as_deref(),
-                false,
+        let (o, non_resource) = match ev.object_ref {
+            Some(raw) => (self.object(raw), false),
+            None => (
+                ObjSyms {
+                    resource: Self::sym(&mut self.strings, Some(q.path)),
+                    ..ObjSyms::default()
+                },
+                true,
             ),
-            None => (Some(q.path), None, None, None, None, true),
         };
+        let subresource = self.strings.strings[o.subresource as usize].as_str();
         let mut flags = q.flags | stage_flag(stage);
         if non_resource {
             flags |= F_NON_RESOURCE;
         }
-        if is_long_running(verb, subresource.unwrap_or(""), flags) {
+        if is_long_running(verb, subresource, flags) {
             flags |= F_LONG_RUNNING;
         }
         if verb == "list" {
@@ -532,11 +609,11 @@ impl Builder {
             ev.source_ips.as_ref().and_then(|s| s.0.as_deref()),
         ));
         r.verb.push(Self::sym(strings, Some(verb)));
-        r.resource.push(Self::sym(strings, resource));
-        r.subresource.push(Self::sym(strings, subresource));
-        r.api_group.push(Self::sym(strings, api_group));
-        r.namespace.push(Self::sym(strings, namespace));
-        r.name.push(Self::sym(strings, name));
+        r.resource.push(o.resource);
+        r.subresource.push(o.subresource);
+        r.api_group.push(o.api_group);
+        r.namespace.push(o.namespace);
+        r.name.push(o.name);
         r.code.push(code);
         r.flags.push(flags);
         r.limit.push(q.limit);

@@ -1,10 +1,10 @@
 //! The requests of a whole dataset, with stages split across (rotated) files merged.
 
+use super::fasthash::FxMap;
 use super::store::*;
 use crate::dataset::Dataset;
 use crate::format::FormatData;
 use crate::time::{Micros, NO_TIME};
-use super::fasthash::FxMap;
 
 /// One request of the dataset. Attributes (user, verb, …) are read from `(file, row)`; the
 /// fields here are the ones merging can change.

@@ -16,10 +16,15 @@ use sha2::{Digest, Sha256};
 /// The built app, as Trunk writes it to `dist/`.
 #[derive(Clone, Debug, Default)]
 pub struct Assets {
+    /// `app.js`: the UI's wasm-bindgen glue (an ES module).
     pub app_js: Vec<u8>,
+    /// `app_bg.wasm`: the UI.
     pub app_wasm: Vec<u8>,
+    /// `worker.js`: the worker's wasm-bindgen glue (a classic script defining `wasm_bindgen`).
     pub worker_js: Vec<u8>,
+    /// `worker_bg.wasm`: the worker (the core).
     pub worker_wasm: Vec<u8>,
+    /// `style.css`.
     pub css: String,
 }
 
@@ -27,10 +32,15 @@ pub struct Assets {
 /// time, so callers that export repeatedly (the dialog's size estimate) keep this.
 #[derive(Clone, Debug, Default)]
 pub struct EncodedAssets {
+    /// Base64 of gzipped [`Assets::app_js`].
     pub app_js: String,
+    /// Base64 of gzipped [`Assets::app_wasm`].
     pub app_wasm: String,
+    /// Base64 of gzipped [`Assets::worker_js`].
     pub worker_js: String,
+    /// Base64 of gzipped [`Assets::worker_wasm`].
     pub worker_wasm: String,
+    /// [`Assets::css`] as is.
     pub css: String,
 }
 

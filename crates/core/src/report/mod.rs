@@ -80,9 +80,12 @@ pub struct ReportState {
     pub app_version: String,
     /// Creation time, RFC 3339, as given by the caller.
     pub created: String,
+    /// The files the analysis was made from, parallel to `dataset.files`.
     pub files: Vec<SourceFile>,
     pub options: ReportOptions,
+    /// The analysis itself (redacted when `options.redact`).
     pub dataset: Dataset,
+    /// Raw bytes of the opted-in files.
     #[serde(default)]
     pub raw: Vec<RawFile>,
 }
@@ -90,16 +93,22 @@ pub struct ReportState {
 /// The report's banner: what a reader sees about where the analysis came from.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReportInfo {
+    /// whodunnit version that wrote the report.
     pub app_version: String,
+    /// Report layout version.
     pub schema: u32,
+    /// Creation time, RFC 3339.
     pub created: String,
+    /// The files the analysis was made from.
     pub files: Vec<SourceFile>,
+    /// Whether names and addresses are pseudonyms.
     pub redacted: bool,
 }
 
 /// Inputs of [`ReportState::new`] besides the dataset.
 #[derive(Clone, Debug, Default)]
 pub struct ExportOptions {
+    /// Replace sensitive values by pseudonyms (see [`redact`]).
     pub redact: bool,
     /// Per-report secret for pseudonyms; pick it at random for every report.
     pub salt: Vec<u8>,

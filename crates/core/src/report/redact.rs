@@ -31,10 +31,15 @@ const NODE_PREFIX: &str = "system:node:";
 /// What a value is; the pseudonym's prefix.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Category {
+    /// A person or external identity (`user-…`).
     User,
+    /// `system:serviceaccount:<ns>:<name>`'s name part (`sa-…`).
     ServiceAccount,
+    /// An IPv4 or IPv6 address (`ip-…`).
     Ip,
+    /// A node or host name (`node-…`).
     Node,
+    /// A namespace (`ns-…`).
     Namespace,
 }
 

@@ -47,8 +47,23 @@ test('an unrecognized file gets a clear message listing the formats we read', as
 test('the sample incident loads from the bundled files', async () => {
   const { page, requests } = await openApp(browser, srv.url);
   await page.click('#load-sample');
-  await page.waitForFunction(() => document.querySelectorAll('.file-item .badge.ok').length === 2, null, { timeout: 60_000 });
+  await page.waitForFunction(() => document.querySelectorAll('.file-item .badge.ok').length === 3, null, { timeout: 60_000 });
   await screenshot(page, 'sample-incident');
+  assert.deepEqual(remoteRequests(requests), []);
+});
+
+test('the seed incidents sample: all three incidents are found within seconds', async () => {
+  const { page, requests } = await openApp(browser, srv.url);
+  const t0 = Date.now();
+  await page.click('#load-scenarios');
+  await page.waitForFunction(() => document.querySelectorAll('.file-item .badge.ok').length === 5, null, { timeout: 60_000 });
+  await page.keyboard.press('5');
+  await page.waitForSelector('.finding');
+  const detectors = await page.$$eval('.finding', fs => fs.map(f => f.dataset.detector));
+  const seconds = (Date.now() - t0) / 1000;
+  console.log(`seed incidents: ${detectors.length} findings in ${seconds.toFixed(1)} s: ${detectors.join(', ')}`);
+  for (const d of ['runtime_hang', 'stalled_namespace_deletion', 'list_storm']) assert.ok(detectors.includes(d), d);
+  await screenshot(page, 'seed-incidents-findings');
   assert.deepEqual(remoteRequests(requests), []);
 });
 

@@ -188,6 +188,14 @@ impl Reducible for AppState {
                     set(&mut s, id, FileStatus::Done { summary, millis });
                     s.generation += 1;
                 }
+                FromWorker::Updated { id, summary } => {
+                    if let Some(f) = s.files.iter_mut().find(|f| f.id == id) {
+                        if let FileStatus::Done { summary: old, .. } = &mut f.status {
+                            *old = summary;
+                        }
+                    }
+                    s.generation += 1;
+                }
                 FromWorker::Cancelled { id } => set(&mut s, id, FileStatus::Cancelled),
                 FromWorker::Failed { id, error } => set(&mut s, id, FileStatus::Failed(error)),
                 FromWorker::Restored { id, info, files } => {
@@ -457,7 +465,13 @@ pub fn app() -> Html {
             let generation = state.generation;
             let files = state.files.clone();
             let view = match state.tab {
-                Tab::Files => html! { <views::files::FilesView files={files} /> },
+                Tab::Files => {
+                    let b2 = b.clone();
+                    let correct = Callback::from(move |(id, y, m): (u32, i32, i64)| {
+                        b2.correct_time(id, y, m)
+                    });
+                    html! { <views::files::FilesView files={files} {correct} /> }
+                }
                 Tab::Timeline => html! {
                     <views::timeline::TimelineView {generation} window={state.window} set_window={set_window.clone()} open_finding={open_finding.clone()} />
                 },

@@ -115,6 +115,10 @@ impl Bridge {
         self.send(&ToWorker::Cancel { id }, None);
     }
 
+    pub fn correct_time(&self, id: u32, years: i32, minutes: i64) {
+        self.send(&ToWorker::CorrectTime { id, years, minutes }, None);
+    }
+
     pub fn remove(&self, id: u32) {
         self.send(&ToWorker::Remove { id }, None);
     }

@@ -17,6 +17,8 @@ pub enum ToWorker {
     Cancel { id: u32 },
     /// Remove a file from the analysis.
     Remove { id: u32 },
+    /// Correct file `id`'s times by whole years and minutes (an assumed year or zone was wrong).
+    CorrectTime { id: u32, years: i32, minutes: i64 },
     /// Run a core query (JSON of `whodunnit_core::query::Query`).
     Query { req: u32, query: serde_json::Value },
     /// Re-read raw bytes of the dataset's file number `file` (as numbered in query answers)
@@ -52,6 +54,11 @@ pub enum FromWorker {
         id: u32,
         summary: Box<FileSummary>,
         millis: f64,
+    },
+    /// A file's summary changed (its times were corrected).
+    Updated {
+        id: u32,
+        summary: Box<FileSummary>,
     },
     Cancelled {
         id: u32,

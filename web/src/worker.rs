@@ -89,6 +89,19 @@ fn handle(state: &Shared, msg: ToWorker, file: Option<File>) {
                 s.ds.files.remove(pos);
             }
         }
+        ToWorker::CorrectTime { id, years, minutes } => {
+            let mut s = state.borrow_mut();
+            if let Some(pos) = s.handles.iter().position(|(i, _)| *i == id) {
+                let f = &mut s.ds.files[pos];
+                f.events.correct(years, minutes);
+                f.notes.push(format!(
+                    "times corrected by hand: {years:+} year(s), {minutes:+} minute(s)"
+                ));
+                let summary = Box::new(FileSummary::of(f));
+                drop(s);
+                post(&FromWorker::Updated { id, summary });
+            }
+        }
         ToWorker::Query { req, query } => match serde_json::from_value::<Query>(query) {
             // Findings name things (an APIService, an image) from a few raw lines, which only
             // the Files hold: read them first, asynchronously, then detect.

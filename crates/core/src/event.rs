@@ -181,11 +181,65 @@ impl EventStore {
         }
     }
 
+    /// Correct every known time by whole calendar years and a number of minutes: what a user
+    /// does when a log's year or zone had to be assumed and was wrong. Years move the calendar
+    /// date (29 February becomes 28 February in a common year), minutes fix a zone offset.
+    pub fn correct(&mut self, years: i32, minutes: i64) {
+        use chrono::{DateTime, Datelike, Utc};
+        for t in self.time.iter_mut().filter(|t| **t != NO_TIME) {
+            let Some(dt) = DateTime::<Utc>::from_timestamp_micros(*t) else {
+                continue;
+            };
+            let moved = dt
+                .with_year(dt.year() + years)
+                .or_else(|| dt.with_day(28).and_then(|d| d.with_year(dt.year() + years)))
+                .unwrap_or(dt);
+            *t = moved.timestamp_micros() + minutes * 60_000_000;
+        }
+    }
+
     pub fn severity(&self, i: usize) -> Severity {
         self.kinds[self.kind[i] as usize].severity
     }
 
     pub fn kind_name(&self, i: usize) -> &str {
         &self.kinds[self.kind[i] as usize].name
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::time::parse_rfc3339;
+
+    #[test]
+    fn correcting_year_and_zone_moves_every_timed_event() {
+        let mut ev = EventStore::default();
+        for t in ["2019-08-20T20:28:26Z", "2020-02-29T10:00:00Z"] {
+            ev.push(NewEvent {
+                time: parse_rfc3339(t).unwrap(),
+                kind: "k",
+                severity: Severity::Info,
+                lane: "l",
+                label: "",
+                line: 1,
+                offset: 0,
+                len: 1,
+            });
+        }
+        ev.push(NewEvent {
+            time: NO_TIME,
+            kind: "k",
+            severity: Severity::Info,
+            lane: "l",
+            label: "",
+            line: 2,
+            offset: 0,
+            len: 1,
+        });
+        ev.correct(1, -120);
+        assert_eq!(ev.time[0], parse_rfc3339("2020-08-20T18:28:26Z").unwrap());
+        assert_eq!(ev.time[1], parse_rfc3339("2021-02-28T08:00:00Z").unwrap());
+        assert_eq!(ev.time[2], NO_TIME);
     }
 }

@@ -33,6 +33,8 @@ pub enum Query {
     },
     /// API cost from audit logs.
     Cost(crate::audit::cost::CostQuery),
+    /// The most frequent message templates of node logs (the noise, mined).
+    Templates(crate::nodelog::TemplatesQuery),
     /// Every request that touched an object (`namespace foo`, `pods/bar`, `ns/pods/bar`).
     History { object: String, max: usize },
 }
@@ -59,6 +61,7 @@ pub fn answer(ds: &Dataset, q: &Query) -> serde_json::Value {
             *after,
             *similarity,
         )),
+        Query::Templates(tq) => serde_json::to_value(crate::nodelog::templates_report(ds, tq)),
         Query::Cost(cq) => serde_json::to_value(crate::audit::cost::cost_report(ds, cq)),
         Query::History { object, max } => match crate::audit::history::ObjectSpec::parse(object) {
             Some(spec) => serde_json::to_value(crate::audit::history::history(ds, &spec, *max)),

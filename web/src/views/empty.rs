@@ -16,14 +16,14 @@ pub struct EmptyProps {
 #[function_component(EmptyState)]
 pub fn empty_state(p: &EmptyProps) -> Html {
     let error = use_state(|| None::<String>);
-    let load_sample = {
+    let load = |set: &'static str| {
         let add = p.add.clone();
         let error = error.clone();
         Callback::from(move |_: MouseEvent| {
             let add = add.clone();
             let error = error.clone();
             spawn_local(async move {
-                match fetch_samples().await {
+                match fetch_samples(set).await {
                     Ok(files) => add.emit(files),
                     Err(e) => error.set(Some(e)),
                 }
@@ -43,8 +43,12 @@ pub fn empty_state(p: &EmptyProps) -> Html {
                 <div class="kind"><h4>{"Go goroutine dumps"}</h4><p>{"SIGQUIT dumps, panics, pprof goroutine?debug=1/2, dumps inside logs. → goroutines grouped by what they wait on, lock pile-ups and the likely holder."}</p></div>
             </div>
             <div class="sample-row">
-                <button class="btn primary" id="load-sample" onclick={load_sample}>{"Load a sample incident"}</button>
-                <span class="muted small">{"real public files: kubelet journals from a cluster whose network never came up, and a dump with 150 goroutines piled on one mutex"}</span>
+                <button class="btn primary" id="load-scenarios" onclick={load("seeds")}>{"Load the seed incidents"}</button>
+                <span class="muted small">{"a containerd CNI lock hang, a namespace whose contents were deleted four days late, a controller's LIST storm — rebuilt from real events"}</span>
+            </div>
+            <div class="sample-row" style="margin-top:10px">
+                <button class="btn" id="load-sample" onclick={load("real")}>{"Load real public files"}</button>
+                <span class="muted small">{"kubelet journals from a cluster whose network never came up, a dump with 150 goroutines piled on one mutex, an audit log"}</span>
             </div>
             if let Some(e) = &*error { <div class="error">{ e }</div> }
             <p class="muted small privacy">{"Everything runs in this tab (WebAssembly in a Web Worker). No file, line or statistic is ever sent anywhere; the page's Content-Security-Policy forbids it."}</p>
@@ -52,10 +56,19 @@ pub fn empty_state(p: &EmptyProps) -> Html {
     }
 }
 
-/// Fetch the bundled sample files listed in `samples/index.json` (same origin, shipped with the app).
-async fn fetch_samples() -> Result<Vec<File>, String> {
-    let names: Vec<String> = serde_json::from_str(&fetch_text("samples/index.json").await?)
+/// Fetch a set of the bundled sample files listed in `samples/index.json` (same origin,
+/// shipped with the app).
+async fn fetch_samples(set: &str) -> Result<Vec<File>, String> {
+    let index: serde_json::Value = serde_json::from_str(&fetch_text("samples/index.json").await?)
         .map_err(|e| e.to_string())?;
+    let names: Vec<String> = index[set]["files"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
     let mut files = Vec::new();
     for name in names {
         let resp = fetch(&format!("samples/{name}")).await?;

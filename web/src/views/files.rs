@@ -9,6 +9,8 @@ use yew::prelude::*;
 #[derive(Properties, PartialEq)]
 pub struct FilesProps {
     pub files: Vec<FileEntry>,
+    /// Correct a file's times: (file id, years, minutes).
+    pub correct: Callback<(u32, i32, i64)>,
 }
 
 #[function_component(FilesView)]
@@ -41,7 +43,7 @@ pub fn files_view(p: &FilesProps) -> Html {
                     { for done.iter().map(|(f, s, ms)| row(f, s, *ms)) }
                 </tbody>
             </table>
-            { for done.iter().filter(|(_, s, _)| !s.diagnostics.is_empty() || !s.notes.is_empty()).map(|(_, s, _)| diagnostics(s)) }
+            { for done.iter().filter(|(_, s, _)| !s.diagnostics.is_empty() || !s.notes.is_empty()).map(|(f, s, _)| diagnostics(f.id, s, &p.correct)) }
         </div>
     }
 }
@@ -68,7 +70,7 @@ fn row(f: &FileEntry, s: &FileSummary, ms: f64) -> Html {
     }
 }
 
-fn diagnostics(s: &FileSummary) -> Html {
+fn diagnostics(id: u32, s: &FileSummary, correct: &Callback<(u32, i32, i64)>) -> Html {
     let counts: Vec<String> = s
         .diag_counts
         .iter()
@@ -78,10 +80,29 @@ fn diagnostics(s: &FileSummary) -> Html {
         <details class="diag-block" open={s.unrecognized()}>
             <summary><span class="mono">{ &s.name }</span>{" — "}{ counts.join(", ") }</summary>
             { for s.notes.iter().map(|n| html!{ <div class="note">{"ⓘ "}{ n }</div> }) }
+            if s.format == "node log" && s.first.is_some() {
+                { time_correction(id, correct) }
+            }
             <ul class="diag-list mono small">
                 { for s.diagnostics.iter().map(|d| html!{ <li>{ d }</li> }) }
             </ul>
         </details>
+    }
+}
+
+/// Buttons to fix an assumed year or zone: every time of the file moves, the views follow.
+fn time_correction(id: u32, correct: &Callback<(u32, i32, i64)>) -> Html {
+    let button = |label: &'static str, years: i32, minutes: i64| {
+        let correct = correct.clone();
+        html! { <button class="btn small" onclick={Callback::from(move |_| correct.emit((id, years, minutes)))}>{ label }</button> }
+    };
+    html! {
+        <div class="toolbar time-correction">
+            <span class="small muted">{"Wrong year or zone? Move this file's times:"}</span>
+            { button("−1 year", -1, 0) }{ button("+1 year", 1, 0) }
+            { button("−1 h", 0, -60) }{ button("+1 h", 0, 60) }
+            { button("−30 min", 0, -30) }{ button("+30 min", 0, 30) }
+        </div>
     }
 }
 

@@ -290,6 +290,8 @@ pub(crate) struct Builder {
     users: FxMap<Box<str>, (Sym, u32)>,
     /// Raw `objectRef` JSON → its symbols (controllers touch the same objects over and over).
     objects: FxMap<Box<str>, ObjSyms>,
+    /// Substrings of the annotation keys worth parsing (built once: building is costly).
+    wanted_annotations: [memchr::memmem::Finder<'static>; 4],
     /// Events per stage: RequestReceived, ResponseStarted, ResponseComplete, Panic, none.
     stage_counts: [u64; 5],
     /// Rows that completed without an earlier stage in this file.
@@ -309,6 +311,12 @@ impl Builder {
             groupset_index: FxMap::default(),
             users: FxMap::default(),
             objects: FxMap::default(),
+            wanted_annotations: [
+                memchr::memmem::Finder::new(LATENCY_PREFIX.as_bytes()),
+                memchr::memmem::Finder::new(b"apf"),
+                memchr::memmem::Finder::new(b"priority-level"),
+                memchr::memmem::Finder::new(b"flow-schema"),
+            ],
             stage_counts: [0; 5],
             complete_only: Vec::new(),
             saw_received_stage: false,
@@ -445,10 +453,10 @@ impl Builder {
     fn annotations(&mut self, row: u32, ev: &RawEvent<'_>, stage: Stage) {
         let Some(raw) = ev.annotations else { return };
         let text = raw.get().as_bytes();
-        if memchr::memmem::find(text, b"apiserver.latency.k8s.io/").is_none()
-            && memchr::memmem::find(text, b"apf").is_none()
-            && memchr::memmem::find(text, b"priority-level").is_none()
-            && memchr::memmem::find(text, b"flow-schema").is_none()
+        if !self
+            .wanted_annotations
+            .iter()
+            .any(|f| f.find(text).is_some())
         {
             return;
         }

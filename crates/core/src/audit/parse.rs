@@ -101,18 +101,15 @@ impl<'de: 'a, 'a> Deserialize<'de> for Annotations<'a> {
     }
 }
 
-/// Annotation keys naming the APF priority level (`apf_pl` in httplog style, or a
-/// `…/priority-level` audit annotation).
+/// Annotation keys naming the APF priority level (`apf_pl` as in the apiserver's httplog, or a
+/// prefixed `…/apf_pl` / `…apf-pl`).
 fn is_apf_level_key(k: &str) -> bool {
-    k == "apf_pl"
-        || k.ends_with("/apf_pl")
-        || k.ends_with("apf-pl")
-        || k.ends_with("/priority-level")
+    k == "apf_pl" || k.ends_with("/apf_pl") || k.ends_with("apf-pl")
 }
 
 /// Annotation keys naming the APF flow schema.
 fn is_apf_schema_key(k: &str) -> bool {
-    k == "apf_fs" || k.ends_with("/apf_fs") || k.ends_with("apf-fs") || k.ends_with("/flow-schema")
+    k == "apf_fs" || k.ends_with("/apf_fs") || k.ends_with("apf-fs")
 }
 
 #[derive(Deserialize)]
@@ -291,7 +288,7 @@ pub(crate) struct Builder {
     /// Raw `objectRef` JSON → its symbols (controllers touch the same objects over and over).
     objects: FxMap<Box<str>, ObjSyms>,
     /// Substrings of the annotation keys worth parsing (built once: building is costly).
-    wanted_annotations: [memchr::memmem::Finder<'static>; 4],
+    wanted_annotations: [memchr::memmem::Finder<'static>; 2],
     /// Events per stage: RequestReceived, ResponseStarted, ResponseComplete, Panic, none.
     stage_counts: [u64; 5],
     /// Rows that completed without an earlier stage in this file.
@@ -314,8 +311,6 @@ impl Builder {
             wanted_annotations: [
                 memchr::memmem::Finder::new(LATENCY_PREFIX.as_bytes()),
                 memchr::memmem::Finder::new(b"apf"),
-                memchr::memmem::Finder::new(b"priority-level"),
-                memchr::memmem::Finder::new(b"flow-schema"),
             ],
             stage_counts: [0; 5],
             complete_only: Vec::new(),

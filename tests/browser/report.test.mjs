@@ -51,20 +51,20 @@ async function allTabs(page, shotPrefix) {
   return out;
 }
 
+/** Run `change` once the dialog has built a report, and wait until it has built the next one. */
+async function rebuiltAfter(page, change) {
+  await page.waitForSelector('#export-size, #export-error', { timeout: 120_000 });
+  const seq = Number(await page.getAttribute('#export-size', 'data-seq'));
+  await change();
+  await page.waitForFunction(s => Number(document.querySelector('#export-size')?.dataset.seq) > s, seq, { timeout: 120_000 });
+}
+
 /** Export through the dialog; returns the saved path and the size the dialog announced. */
 async function exportReport(page, name, { redact = false, raw = [] } = {}) {
   await page.click('#share-report');
   await page.waitForSelector('.export-dialog');
-  for (const f of raw) {
-    await page.waitForSelector('#export-size, #export-error', { timeout: 120_000 });
-    await page.check(`.export-dialog label:has-text("${f}") input.export-raw`);
-    await page.waitForFunction(() => !document.querySelector('#export-size'));
-  }
-  if (redact) {
-    await page.waitForSelector('#export-size, #export-error', { timeout: 120_000 });
-    await page.check('#export-redact');
-    await page.waitForFunction(() => !document.querySelector('#export-size'));
-  }
+  for (const f of raw) await rebuiltAfter(page, () => page.check(`.export-dialog label:has-text("${f}") input.export-raw`));
+  if (redact) await rebuiltAfter(page, () => page.check('#export-redact'));
   await page.waitForSelector('#export-size, #export-error', { timeout: 120_000 });
   assert.equal(await page.$('#export-error'), null, await page.textContent('.export-dialog'));
   const announced = Number((await page.textContent('#export-size')).match(/\(([\d,]+) bytes\)/)[1].replace(/,/g, ''));

@@ -105,7 +105,12 @@ fn download(html: &str, name: &str) -> Result<(), JsValue> {
 #[derive(Clone, PartialEq)]
 enum Built {
     Waiting(&'static str),
-    Ready { html: Rc<String>, bytes: u64 },
+    /// `seq` numbers the builds, so a test can tell a rebuild from the previous result.
+    Ready {
+        html: Rc<String>,
+        bytes: u64,
+        seq: u32,
+    },
     Failed(String),
 }
 
@@ -159,6 +164,7 @@ pub fn export_dialog(p: &ExportProps) -> Html {
                         }
                         match (v["html"].as_str(), v["error"].as_str()) {
                             (Some(h), _) => built.set(Built::Ready {
+                                seq: mine,
                                 bytes: h.len() as u64,
                                 html: Rc::new(h.to_string()),
                             }),
@@ -208,8 +214,8 @@ pub fn export_dialog(p: &ExportProps) -> Html {
     };
     let status = match &*built {
         Built::Waiting(what) => html! { <span class="muted">{ *what }</span> },
-        Built::Ready { bytes, .. } => html! {
-            <span id="export-size">{"Size: "}<strong>{ fmt::bytes(*bytes) }</strong>
+        Built::Ready { bytes, seq, .. } => html! {
+            <span id="export-size" data-seq={seq.to_string()}>{"Size: "}<strong>{ fmt::bytes(*bytes) }</strong>
                 <span class="muted">{ format!(" ({} bytes)", fmt::count(*bytes)) }</span></span>
         },
         Built::Failed(e) => html! { <span class="bad" id="export-error">{ e.clone() }</span> },

@@ -150,8 +150,8 @@ pub fn cost_view(p: &Props) -> Html {
     let mut rows = report.rows.clone();
     match *sort {
         SortBy::Time => {}
-        SortBy::Requests => rows.sort_by(|a, b| b.requests.cmp(&a.requests)),
-        SortBy::P99 => rows.sort_by(|a, b| b.p99_us.cmp(&a.p99_us)),
+        SortBy::Requests => rows.sort_by_key(|r| std::cmp::Reverse(r.requests)),
+        SortBy::P99 => rows.sort_by_key(|r| std::cmp::Reverse(r.p99_us)),
         SortBy::Etcd => rows.sort_by(|a, b| {
             b.lists_etcd_time_us
                 .cmp(&a.lists_etcd_time_us)
@@ -520,22 +520,24 @@ fn draw_chart(c: &HtmlCanvasElement, s: &Series) {
     // Stacked areas, bottom-up in key order.
     let mut base = vec![0.0; n];
     for (k, vals) in s.values.iter().enumerate() {
+        let top: Vec<f64> = base
+            .iter()
+            .enumerate()
+            .map(|(b, v)| v + vals.get(b).copied().unwrap_or(0.0))
+            .collect();
         ctx.begin_path();
         ctx.move_to(x(0), y(base[0]));
-        for b in 0..n {
-            let top = base[b] + vals.get(b).copied().unwrap_or(0.0);
-            ctx.line_to(x(b), y(top));
-            ctx.line_to(x(b + 1), y(top));
+        for (b, &t) in top.iter().enumerate() {
+            ctx.line_to(x(b), y(t));
+            ctx.line_to(x(b + 1), y(t));
         }
-        for b in (0..n).rev() {
-            ctx.line_to(x(b + 1), y(base[b]));
-            ctx.line_to(x(b), y(base[b]));
+        for (b, &v) in base.iter().enumerate().rev() {
+            ctx.line_to(x(b + 1), y(v));
+            ctx.line_to(x(b), y(v));
         }
         ctx.close_path();
         ctx.set_fill_style_str(&series_color(k, s.keys.len(), &s.keys[k]));
         ctx.fill();
-        for b in 0..n {
-            base[b] += vals.get(b).copied().unwrap_or(0.0);
-        }
+        base = top;
     }
 }

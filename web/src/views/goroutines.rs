@@ -6,7 +6,8 @@ use crate::views::{use_query, Nothing};
 use std::collections::HashSet;
 use whodunnit_core::goroutine::frame::Similarity;
 use whodunnit_core::goroutine::report::{
-    FrameView, GoroutineDiff, GoroutineQuery, GoroutineReport, GroupView, LockGroup, SnapshotRef,
+    FrameView, GoroutineDiff, GoroutineQuery, GoroutineReport, GroupView, LockGroup, SnapshotInfo,
+    SnapshotRef,
 };
 use whodunnit_core::query::Query;
 use yew::prelude::*;
@@ -108,7 +109,10 @@ pub fn goroutines_view(p: &Props) -> Html {
         })
     };
     let rt = *show_runtime;
-    let compare_ui = compare_controls(&r, compare.clone());
+    let compare_ui = {
+        let compare = compare.clone();
+        html! { <CompareControls snapshots={r.snapshots.clone()} compare={Callback::from(move |c| compare.set(Some(c)))} /> }
+    };
 
     html! {
         <div class="view goroutines-view">
@@ -140,7 +144,7 @@ pub fn goroutines_view(p: &Props) -> Html {
             { for r.notes.iter().map(|n| html! { <div class="note">{"ⓘ "}{ n }</div> }) }
             if !r.lock_groups.is_empty() {
                 <h2 class="section">{"Lock contention"}</h2>
-                { for r.lock_groups.iter().map(|l| lock_card(l, &r, rt)) }
+                { for r.lock_groups.iter().map(|l| lock_card(l, rt)) }
             }
             <h2 class="section">{ format!("Goroutine groups ({} of {})", r.groups.len(), r.total_groups) }</h2>
             <table class="grid groups-table">
@@ -184,7 +188,7 @@ fn state_class(s: &str) -> &'static str {
     }
 }
 
-fn lock_card(l: &LockGroup, r: &GoroutineReport, rt: bool) -> Html {
+fn lock_card(l: &LockGroup, rt: bool) -> Html {
     let max = l
         .histogram
         .iter()
@@ -232,7 +236,7 @@ fn lock_card(l: &LockGroup, r: &GoroutineReport, rt: bool) -> Html {
                     }) }
                 </div>
             </div>
-            <div class="small muted">{ format!("{} waiter groups below are marked", l.waiter_groups.len()) }{ if r.lock_groups.len() > 1 { "" } else { "" } }</div>
+            <div class="small muted">{ format!("{} waiter groups below are marked", l.waiter_groups.len()) }</div>
         </div>
     }
 }
@@ -276,46 +280,52 @@ fn stack(frames: &[FrameView], show_runtime: bool, max: usize) -> Html {
     }
 }
 
-fn compare_controls(
-    r: &GoroutineReport,
-    compare: UseStateHandle<Option<(SnapshotRef, SnapshotRef)>>,
-) -> Html {
-    if r.snapshots.len() < 2 {
+#[derive(Properties, PartialEq)]
+struct CompareProps {
+    snapshots: Vec<SnapshotInfo>,
+    compare: Callback<(SnapshotRef, SnapshotRef)>,
+}
+
+/// Pick two snapshots (usually two dumps of one process, minutes apart) to compare.
+#[function_component(CompareControls)]
+fn compare_controls(p: &CompareProps) -> Html {
+    let before = use_state(|| 0usize);
+    let after = use_state(|| p.snapshots.len().saturating_sub(1));
+    if p.snapshots.len() < 2 {
         return html! {};
     }
-    let snaps = r.snapshots.clone();
-    let a = snapshot_ref(&snaps, 0);
-    let b = snapshot_ref(&snaps, 1);
+    let pick = |h: UseStateHandle<usize>| {
+        Callback::from(move |e: Event| {
+            if let Some(sel) = e.target_dyn_into::<web_sys::HtmlSelectElement>() {
+                h.set(sel.selected_index().max(0) as usize);
+            }
+        })
+    };
+    let select = |h: &UseStateHandle<usize>| {
+        html! {
+            <select onchange={pick(h.clone())}>
+                { for p.snapshots.iter().enumerate().map(|(i, s)| html! { <option selected={i == **h}>{ &s.label }</option> }) }
+            </select>
+        }
+    };
     let onclick = {
-        let compare = compare.clone();
-        Callback::from(move |_: MouseEvent| compare.set(Some((a, b))))
+        let (snaps, compare, before, after) =
+            (p.snapshots.clone(), p.compare.clone(), *before, *after);
+        Callback::from(move |_: MouseEvent| {
+            let r = |i: usize| SnapshotRef {
+                file: snaps[i].file,
+                snapshot: snaps[i].snapshot,
+            };
+            compare.emit((r(before), r(after)));
+        })
     };
     html! {
         <div class="toolbar" style="margin-top:18px">
             <h2 class="section" style="margin:0">{"Compare two dumps"}</h2>
-            <span class="muted small">{ format!("{} → {}", label_of(&snaps, a), label_of(&snaps, b)) }</span>
-            <button class="btn small" {onclick}>{"compare first two snapshots"}</button>
+            { select(&before) }<span class="muted">{"→"}</span>{ select(&after) }
+            <button class="btn small" {onclick}>{"compare"}</button>
         </div>
     }
-}
-
-fn snapshot_ref(
-    snaps: &[whodunnit_core::goroutine::report::SnapshotInfo],
-    i: usize,
-) -> SnapshotRef {
-    let s = &snaps[i.min(snaps.len() - 1)];
-    SnapshotRef {
-        file: s.file,
-        snapshot: s.snapshot,
-    }
-}
-
-fn label_of(snaps: &[whodunnit_core::goroutine::report::SnapshotInfo], r: SnapshotRef) -> String {
-    snaps
-        .iter()
-        .find(|s| s.file == r.file && s.snapshot == r.snapshot)
-        .map(|s| s.label.clone())
-        .unwrap_or_default()
 }
 
 #[derive(Properties, PartialEq)]

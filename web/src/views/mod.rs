@@ -16,6 +16,9 @@ use yew::prelude::*;
 
 /// Run `q` in the worker whenever it or the dataset generation changes; `None` until answered.
 /// Answers that arrive for an outdated query are dropped.
+// Yew's #[hook] macro adds its own bounds to the generics it rewrites; clippy then sees the
+// bound in two places.
+#[allow(clippy::multiple_bound_locations)]
 #[hook]
 pub fn use_query<T: DeserializeOwned + 'static>(
     q: Query,

@@ -18,7 +18,7 @@ use whodunnit_core::findings::{Finding, FindingsReport};
 use whodunnit_core::query::Query;
 use whodunnit_core::time::NO_TIME;
 use whodunnit_core::time::{fmt_duration, fmt_micros};
-use whodunnit_core::timeline::{EventRow, TimelineAnswer, TimelineQuery};
+use whodunnit_core::timeline::{EventRow, LaneOrder, TimelineAnswer, TimelineQuery};
 use whodunnit_core::Severity;
 use yew::prelude::*;
 
@@ -62,6 +62,7 @@ pub fn timeline_view(p: &Props) -> Html {
     let min_sev = use_state(|| None::<Severity>);
     let kinds_on = use_state(HashSet::<String>::new);
     let collapsed = use_state(HashSet::<String>::new);
+    let order = use_state(LaneOrder::default);
     let hover = use_state(|| None::<(EventRow, f64, f64)>);
     let selected = use_state(|| None::<EventRow>);
     let raw = use_state(|| None::<RawSlice>);
@@ -80,6 +81,7 @@ pub fn timeline_view(p: &Props) -> Html {
         text: (*text).clone(),
         lanes: Vec::new(),
         max_events: MAX_EVENTS,
+        order: *order,
     };
     let answer = use_query::<TimelineAnswer>(Query::Timeline(q), p.generation);
     let findings_answer = use_query::<FindingsReport>(Query::Findings, p.generation);
@@ -372,6 +374,13 @@ pub fn timeline_view(p: &Props) -> Html {
                     { sev_button("all", None) }
                     { sev_button("warning+", Some(Severity::Warning)) }
                     { sev_button("error+", Some(Severity::Error)) }
+                </span>
+                <span class="muted small">{"lanes"}</span>
+                <span class="seg">
+                    { for [(LaneOrder::Severity, "worst first"), (LaneOrder::Busiest, "busiest"), (LaneOrder::Name, "by name")].into_iter().map(|(o, label)| {
+                        let order = order.clone();
+                        html! { <button class={classes!((*order == o).then_some("on"))} onclick={Callback::from(move |_| order.set(o))}>{ label }</button> }
+                    }) }
                 </span>
                 <button class="btn small" onclick={{ let s = p.set_window.clone(); Callback::from(move |_| s.emit(None)) }} title="Show everything (0)">{"reset zoom"}</button>
                 <span class="muted small">

@@ -37,6 +37,22 @@ pub struct TimelineQuery {
     pub lanes: Vec<String>,
     /// Return individual events when the window holds at most this many.
     pub max_events: u32,
+    /// How lanes (and their groups) are ordered.
+    #[serde(default)]
+    pub order: LaneOrder,
+}
+
+/// The order of groups and lanes in the view.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LaneOrder {
+    /// Groups and lanes with the worst events first, then the busiest (default: trouble on top).
+    #[default]
+    Severity,
+    /// The busiest first.
+    Busiest,
+    /// Alphabetical.
+    Name,
 }
 
 /// One bin of one lane.
@@ -353,15 +369,40 @@ pub fn query(ds: &Dataset, q: &TimelineQuery) -> TimelineAnswer {
             .or_insert(Severity::Debug);
         *w = (*w).max(l.worst);
     }
+    let mut group_total: HashMap<&str, u64> = HashMap::new();
+    for l in &lanes {
+        *group_total.entry(l.group.as_str()).or_insert(0) += l.total;
+    }
+    // One sort key for every order: (group rank, group, lane rank, lane name).
     let key = |l: &Lane| {
         use std::cmp::Reverse;
-        (
-            Reverse(group_worst[l.group.as_str()]),
-            l.group.clone(),
-            Reverse(l.worst),
-            Reverse(l.total),
-            l.name.clone(),
-        )
+        let (g, n) = (l.group.as_str(), l.total);
+        match q.order {
+            LaneOrder::Severity => (
+                Reverse(group_worst[g] as u64),
+                Reverse(0),
+                l.group.clone(),
+                Reverse(l.worst as u64),
+                Reverse(n),
+                l.name.clone(),
+            ),
+            LaneOrder::Busiest => (
+                Reverse(0),
+                Reverse(group_total[g]),
+                l.group.clone(),
+                Reverse(0),
+                Reverse(n),
+                l.name.clone(),
+            ),
+            LaneOrder::Name => (
+                Reverse(0),
+                Reverse(0),
+                l.group.clone(),
+                Reverse(0),
+                Reverse(0),
+                l.name.clone(),
+            ),
+        }
     };
     let mut order: Vec<usize> = (0..lanes.len()).filter(|&i| lanes[i].total > 0).collect();
     order.sort_by_cached_key(|&i| key(&lanes[i]));

@@ -47,6 +47,7 @@ pub fn sniff(sample: &[&[u8]]) -> u32 {
         } else if has(b"\"auditID\"")
             || has(b"\"requestReceivedTimestamp\"")
             || has(b"\"stageTimestamp\"")
+            || has(b"\"audit.k8s.io/v")
         {
             // A pretty-printed event puts each field on its own line.
             pretty_hits += 1;

@@ -11,6 +11,7 @@ use super::scan::{list_text, spread, window_evidence, Cx, Ev};
 use super::{finding, Detector, Evidence, EvidenceKind, Outcome};
 use crate::event::Severity;
 use crate::format::Format;
+use crate::goroutine::goroutine_data;
 use crate::goroutine::report::{report, GoroutineQuery, LockGroup};
 use crate::time::{fmt_duration, Micros, NO_TIME};
 use crate::timeline::period;
@@ -65,7 +66,8 @@ pub(crate) fn detect(cx: &Cx<'_>) -> Outcome {
     for e in evs {
         by_host.entry(e.host()).or_default().push(e);
     }
-    let dumps = cx.has(Format::GoroutineDump);
+    // Dump files, or dumps printed inside a log (a kubelet panic, containerd's SIGUSR1 dump).
+    let dumps = cx.ds.files.iter().any(|f| goroutine_data(f).is_some());
     let (groups, snapshots) = if dumps {
         let r = report(cx.ds, &GoroutineQuery::default());
         (r.lock_groups, r.snapshots)

@@ -25,7 +25,8 @@ pub use report::{diff, report, GoroutineQuery, GoroutineReport};
 
 use crate::diag::DiagKind;
 use crate::event::{NewEvent, Severity};
-use crate::ingest::{FileMeta, ParseCx};
+use crate::format::FormatData;
+use crate::ingest::{FileMeta, ParseCx, ParsedFile};
 use crate::lines::LineAt;
 use crate::time::{Micros, NO_TIME};
 use frame::trim;
@@ -33,6 +34,17 @@ use header::RaceLine;
 use intern::{FxMap, Strings};
 use serde::{Deserialize, Serialize};
 use unwrap::Wrap;
+
+/// The goroutine data of a file: a dump file's own, or the dumps found inside a node log
+/// (a panic or a SIGUSR1 dump printed among log lines). Every goroutine analysis reads files
+/// through this, so embedded dumps show up wherever dump files do.
+pub fn goroutine_data(f: &ParsedFile) -> Option<&Data> {
+    match &f.data {
+        FormatData::Goroutines(d) => Some(d),
+        FormatData::NodeLog(d) => d.goroutines.as_ref().filter(|g| !g.snapshots.is_empty()),
+        _ => None,
+    }
+}
 
 /// Confidence (0–100) that the sample lines are a goroutine dump, possibly wrapped.
 pub fn sniff(sample: &[&[u8]]) -> u32 {
@@ -378,7 +390,13 @@ impl Parser {
 
     /// Read one line (terminator stripped).
     pub fn line(&mut self, raw: &[u8], at: LineAt, cx: &mut ParseCx<'_>) {
-        let end = at.offset + raw.len() as u64;
+        self.line_in(raw, at, at.offset + raw.len() as u64, cx);
+    }
+
+    /// Read the text of one line whose wrapper the caller already removed (the node-log
+    /// parser hands over a journald JSON `MESSAGE` or a CRI payload): `end` is the byte offset
+    /// just past the whole line, so goroutine and snapshot ranges still cover the file's bytes.
+    pub fn line_in(&mut self, raw: &[u8], at: LineAt, end: u64, cx: &mut ParseCx<'_>) {
         let mut scratch = std::mem::take(&mut self.scratch);
         let u = unwrap::unwrap(raw, &mut scratch);
         if u.wrap != Wrap::None && !self.wraps.contains(&u.wrap) {
@@ -915,6 +933,13 @@ impl Parser {
         if let Some(s) = self.snapshots.last_mut() {
             s.end_offset = self.last_end;
         }
+    }
+
+    /// The dump being read ended (the node-log parser saw an unrelated log entry): close the
+    /// open goroutine and snapshot, so the next dump in the log becomes a snapshot of its own.
+    pub fn end_dump(&mut self, cx: &mut ParseCx<'_>) {
+        self.end_goroutine(cx);
+        self.close_snapshot();
     }
 
     /// End of input: close everything, push timeline events, hand over the data.

@@ -8,9 +8,8 @@ use super::group;
 use super::holder;
 use super::intern::FxMap;
 use super::tree::{self, CreatorNode};
-use super::{Data, Frame, SnapshotKind};
+use super::{goroutine_data, Data, Frame, SnapshotKind};
 use crate::dataset::Dataset;
-use crate::format::FormatData;
 use crate::time::{fmt_micros, Micros, NO_TIME};
 use serde::{Deserialize, Serialize};
 
@@ -330,10 +329,7 @@ fn selected<'d>(ds: &'d Dataset, q: &GoroutineQuery) -> Vec<(usize, &'d Data)> {
         .enumerate()
         .filter(|(i, _)| q.files.is_empty() || q.files.contains(i))
         .filter(|(i, _)| q.snapshot.is_none_or(|s| s.file == *i))
-        .filter_map(|(i, f)| match &f.data {
-            FormatData::Goroutines(d) => Some((i, d)),
-            _ => None,
-        })
+        .filter_map(|(i, f)| goroutine_data(f).map(|d| (i, d)))
         .collect()
 }
 
@@ -483,7 +479,7 @@ pub fn report(ds: &Dataset, q: &GoroutineQuery) -> GoroutineReport {
         rep.lock_groups[li].holders[hi].group = group_of(file, gi);
     }
     for (fi, members) in tree_members {
-        if let FormatData::Goroutines(d) = &ds.files[fi].data {
+        if let Some(d) = goroutine_data(&ds.files[fi]) {
             rep.tree.extend(tree::build(d, &members));
         }
     }
@@ -502,7 +498,7 @@ pub fn report(ds: &Dataset, q: &GoroutineQuery) -> GoroutineReport {
 fn holder_members(ds: &Dataset, rep: &GoroutineReport) -> Vec<(usize, usize, usize, usize)> {
     let mut out = Vec::new();
     for (li, lg) in rep.lock_groups.iter().enumerate() {
-        let FormatData::Goroutines(d) = &ds.files[lg.file].data else {
+        let Some(d) = goroutine_data(&ds.files[lg.file]) else {
             continue;
         };
         let s = &d.snapshots[lg.snapshot];
@@ -742,9 +738,11 @@ pub fn diff(
     after: SnapshotRef,
     sim: Similarity,
 ) -> GoroutineDiff {
-    let get = |r: SnapshotRef| match ds.files.get(r.file).map(|f| &f.data) {
-        Some(FormatData::Goroutines(d)) if r.snapshot < d.snapshots.len() => Some(d),
-        _ => None,
+    let get = |r: SnapshotRef| {
+        ds.files
+            .get(r.file)
+            .and_then(goroutine_data)
+            .filter(|d| r.snapshot < d.snapshots.len())
     };
     let (Some(a), Some(b)) = (get(before), get(after)) else {
         return GoroutineDiff {

@@ -8,6 +8,11 @@
 //! label = the entry's message template ([`templates`]). Lines without a header continue the
 //! previous entry; a Go panic inside a log is kept as one `panic` event spanning its trace, its
 //! line range recorded in [`Data::panics`]. Timestamps without a year are dated by [`years`].
+//!
+//! The lines of a panic or goroutine dump (and containerd's logrus `=== BEGIN goroutine stack
+//! dump ===` message) are also handed to an embedded [`goroutine::Parser`]; its result is
+//! [`Data::goroutines`], so the goroutine analyses see dumps printed inside logs. It reads with
+//! its own diagnostics and events: the log's entries, events and counts are those of the log.
 
 pub mod classes;
 pub mod journal;
@@ -20,8 +25,9 @@ pub mod years;
 pub use report::{templates_report, TemplateRow, TemplatesQuery, TemplatesReport};
 pub use years::{resolve_years, TimeInfo, YearSource};
 
-use crate::diag::DiagKind;
-use crate::event::{NewEvent, Severity};
+use crate::diag::{DiagKind, Diagnostics};
+use crate::event::{EventStore, NewEvent, Severity};
+use crate::goroutine;
 use crate::ingest::{FileMeta, ParseCx};
 use crate::lines::LineAt;
 use crate::time::{Micros, NO_TIME};
@@ -302,6 +308,126 @@ pub struct Data {
     pub shapes: BTreeMap<String, u64>,
     /// klog file headers after the first: process restarts within one `--log-file`.
     pub restarts: u32,
+    /// Goroutine dumps printed inside the log (panic traces, SIGQUIT/SIGUSR1 dumps), read by
+    /// the goroutine parser; `None` when the log holds none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub goroutines: Option<goroutine::Data>,
+    /// Per snapshot of [`Self::goroutines`]: the index of the log event it sits in, whose
+    /// time it takes (`u32::MAX` when the dump carries its own time, e.g. logrus `time=`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dump_events: Vec<u32>,
+}
+
+impl Data {
+    /// Give embedded dump snapshots the (possibly re-dated) time of the log event they sit in.
+    /// Run after the file's event times change ([`resolve_years`] does; a manual time
+    /// correction should too).
+    pub fn sync_dump_times(&mut self, events: &EventStore) {
+        let Some(g) = &mut self.goroutines else {
+            return;
+        };
+        for (s, &e) in g.snapshots.iter_mut().zip(&self.dump_events) {
+            if let Some(&t) = events.time.get(e as usize) {
+                s.time = t;
+            }
+        }
+    }
+}
+
+/// [`Data::sync_dump_times`] for a parsed file (no-op for other formats).
+pub fn sync_dump_times(f: &mut crate::ingest::ParsedFile) {
+    if let crate::format::FormatData::NodeLog(d) = &mut f.data {
+        d.sync_dump_times(&f.events);
+    }
+}
+
+/// A dump's text starts a containerd-style logrus message (`msg="=== BEGIN goroutine …`).
+fn starts_dump_message(text: &[u8]) -> bool {
+    text.starts_with(b"=== BEGIN goroutine stack dump")
+}
+
+/// Goroutine dumps inside the log: an embedded goroutine parser writing to its own
+/// diagnostics and events, so the log's results stay those of its log lines.
+struct Dumps {
+    parser: goroutine::Parser,
+    diags: Diagnostics,
+    events: EventStore,
+    records: u64,
+    detail: String,
+    notes: Vec<String>,
+    /// (first line fed for a log event, that event's index), in file order.
+    owners: Vec<(u64, u32)>,
+}
+
+impl Dumps {
+    fn new(name: &str) -> Self {
+        let meta = FileMeta {
+            name: name.to_string(),
+            ..FileMeta::default()
+        };
+        Dumps {
+            parser: goroutine::Parser::new(&meta),
+            diags: Diagnostics::default(),
+            events: EventStore::default(),
+            records: 0,
+            detail: String::new(),
+            notes: Vec::new(),
+            owners: Vec::new(),
+        }
+    }
+
+    /// Feed one line of dump text (wrappers the log parser removed are gone; `end` is the
+    /// offset past the whole line). A log entry that is not part of the dump came between
+    /// `owner` and the last one fed: the earlier dump ended there.
+    fn feed(&mut self, text: &[u8], at: LineAt, end: u64, owner: u32) {
+        let mut cx = ParseCx {
+            diags: &mut self.diags,
+            events: &mut self.events,
+            records: &mut self.records,
+            detail: &mut self.detail,
+            notes: &mut self.notes,
+        };
+        match self.owners.last() {
+            Some(&(_, o)) if o == owner => {}
+            last => {
+                if last.is_some_and(|&(_, o)| o.wrapping_add(1) != owner) {
+                    self.parser.end_dump(&mut cx);
+                }
+                if self.owners.len() < 1 << 20 {
+                    self.owners.push((at.line, owner));
+                }
+            }
+        }
+        self.parser.line_in(text, at, end, &mut cx);
+    }
+
+    /// The dumps read, and per snapshot the log event whose time it takes.
+    fn finish(mut self) -> (Option<goroutine::Data>, Vec<u32>) {
+        let mut cx = ParseCx {
+            diags: &mut self.diags,
+            events: &mut self.events,
+            records: &mut self.records,
+            detail: &mut self.detail,
+            notes: &mut self.notes,
+        };
+        let data = self.parser.finish(&mut cx);
+        if data.snapshots.is_empty() {
+            return (None, Vec::new());
+        }
+        let owners = &self.owners;
+        let events = data
+            .snapshots
+            .iter()
+            .map(|s| {
+                if s.time != NO_TIME {
+                    return u32::MAX;
+                }
+                let i = owners.partition_point(|&(l, _)| l <= s.line);
+                i.checked_sub(1).map_or(u32::MAX, |i| owners[i].1)
+            })
+            .collect();
+        (Some(data), events)
+    }
 }
 
 /// Where the template text of an entry lives.
@@ -413,6 +539,8 @@ pub struct Parser {
     label_tid: Vec<(u32, Option<Box<str>>)>,
     cur: Option<usize>,
     cur_time: Micros,
+    /// `cur_time`'s year is provisional (see [`years`]).
+    cur_prov: bool,
     bare: Option<bool>,
     ml_value: bool,
     panic: Option<(usize, u32)>,
@@ -437,6 +565,10 @@ pub struct Parser {
     utc_wrapper: bool,
     /// Template id → label id (labels without suffix).
     tid_label: Vec<u32>,
+    /// The file's name, for the embedded goroutine parser.
+    name: String,
+    /// Created on the first dump line.
+    dumps: Option<Box<Dumps>>,
 }
 
 /// Kind name and severity of a kind slot: the classes, then `panic`, then `log` per level.
@@ -500,6 +632,7 @@ impl Parser {
             label_tid: Vec::new(),
             cur: None,
             cur_time: NO_TIME,
+            cur_prov: false,
             bare: None,
             ml_value: false,
             panic: None,
@@ -519,6 +652,8 @@ impl Parser {
             lane_cache: (String::new(), u32::MAX),
             utc_wrapper: false,
             tid_label: Vec::new(),
+            name: meta.name.clone(),
+            dumps: None,
         }
     }
 
@@ -530,7 +665,7 @@ impl Parser {
     pub fn line(&mut self, line: &[u8], at: LineAt, cx: &mut ParseCx<'_>) {
         let end = at.offset + line.len() as u64;
         if self.ml_value {
-            self.extend(cx, at, end);
+            self.extend(cx, line, at, end);
             let t = line
                 .iter()
                 .position(|c| *c != b' ' && *c != b'\t')
@@ -542,7 +677,7 @@ impl Parser {
         }
         if line.iter().all(u8::is_ascii_whitespace) {
             if self.cur.is_some() && self.partial.is_none() {
-                self.extend(cx, at, end);
+                self.extend(cx, line, at, end);
             } else {
                 cx.diags
                     .skip(at.line, at.offset, DiagKind::Ignored, "blank line");
@@ -699,7 +834,7 @@ impl Parser {
         self.count(Shape::Dmesg);
         let msg = &line[m.min(line.len())..];
         if self.cur.is_some() && kernel_cont(msg) {
-            return self.extend(cx, at, end);
+            return self.extend(cx, line, at, end);
         }
         if let Some(t) = t {
             self.anchor_from(t, cx);
@@ -948,7 +1083,7 @@ impl Parser {
         let bare = *self.bare.get_or_insert(self.cur.is_none());
         if bare {
             if self.cur.is_some() && kernel_cont(line) {
-                return self.extend(cx, at, end);
+                return self.extend(cx, line, at, end);
             }
             let lane = std::mem::take(&mut self.file_lane);
             self.entry_with_inner(
@@ -977,13 +1112,14 @@ impl Parser {
         if self.panic.is_none() && payload::starts_panic(line) {
             // A panic printed by the process itself, after its last log line.
             let lane = cx.events.lanes.get(cx.events.lane[cur]).to_string();
-            let t = self.cur_time;
+            let (t, prov) = (self.cur_time, self.cur_prov);
+            // Dated like the entry it follows, provisional year included (re-dated with it).
             self.entry(
                 cx,
                 at,
                 end - at.offset,
                 t,
-                false,
+                prov,
                 Severity::Critical,
                 &lane,
                 classes::classify(line),
@@ -992,13 +1128,16 @@ impl Parser {
                 true,
             );
             *cx.records -= 1; // part of the output, not a log entry of its own
+            if self.panic.is_some() {
+                self.feed_dump(line, at, end);
+            }
             return;
         }
-        self.extend(cx, at, end);
+        self.extend(cx, line, at, end);
     }
 
     /// Attach a line to the current entry (and the open panic).
-    fn extend(&mut self, cx: &mut ParseCx<'_>, at: LineAt, end: u64) {
+    fn extend(&mut self, cx: &mut ParseCx<'_>, line: &[u8], at: LineAt, end: u64) {
         if let Some(i) = self.cur {
             let off = cx.events.offset[i];
             cx.events.len[i] = (end.saturating_sub(off)).min(u32::MAX as u64) as u32;
@@ -1007,7 +1146,20 @@ impl Parser {
             let r = &mut self.panics[p];
             r.end_line = at.line;
             r.len = end.saturating_sub(r.offset);
+            self.feed_dump(line, at, end);
         }
+    }
+
+    /// Hand a line of a panic or goroutine dump to the embedded goroutine parser; the
+    /// current entry is the log event it belongs to.
+    fn feed_dump(&mut self, text: &[u8], at: LineAt, end: u64) {
+        let owner = self
+            .cur
+            .map_or(u32::MAX, |c| c.min(u32::MAX as usize) as u32);
+        let name = &self.name;
+        self.dumps
+            .get_or_insert_with(|| Box::new(Dumps::new(name)))
+            .feed(text, at, end, owner);
     }
 
     fn close_panic(&mut self) {
@@ -1039,6 +1191,7 @@ impl Parser {
                 r.end_line = at.line;
                 r.len = end.saturating_sub(r.offset);
                 *cx.records += 1;
+                self.feed_dump(msg, at, end);
                 self.scratch = scratch;
                 return;
             }
@@ -1072,11 +1225,28 @@ impl Parser {
         } else {
             classes::classify(class_text)
         };
+        let dump_message = inn.headed && inn.klog.is_none() && starts_dump_message(tmpl);
         self.entry(
             cx, at, len, t, prov, sev, lane, class, class_text, tmpl, inn.panic,
         );
         if inn.multiline {
             self.ml_value = true;
+        }
+        let end = at.offset + len;
+        if self.panic.is_some() {
+            // This entry opened a panic (any earlier one was closed above).
+            self.feed_dump(&msg[inn.body.min(msg.len())..], at, end);
+        } else if dump_message {
+            match inn.tmpl {
+                // logrus: the goroutine parser unescapes `msg="…"` itself.
+                Tmpl::Range(..) => self.feed_dump(msg, at, end),
+                // JSON: the message is already unescaped, one dump line per `\n`.
+                Tmpl::Scratch => {
+                    for piece in scratch.split(|&c| c == b'\n') {
+                        self.feed_dump(piece, at, end);
+                    }
+                }
+            }
         }
         self.scratch = scratch;
     }
@@ -1176,6 +1346,7 @@ impl Parser {
         self.cur = Some(idx);
         if t != NO_TIME {
             self.cur_time = t;
+            self.cur_prov = prov;
         }
         if kind == "panic" && self.panics.len() < 10_000 {
             let first = String::from_utf8_lossy(&tmpl[..tmpl.len().min(200)]).into_owned();
@@ -1316,7 +1487,19 @@ impl Parser {
             Some(s) => s.label().to_string(),
             None => "kernel ring buffer / plain text (no timestamps)".to_string(),
         };
-        Data {
+        let (goroutines, dump_events) = match self.dumps.take() {
+            Some(d) => d.finish(),
+            None => (None, Vec::new()),
+        };
+        if let Some(g) = &goroutines {
+            cx.notes.push(format!(
+                "{} goroutine dump{} inside this log ({} goroutines): shown with the goroutine dumps",
+                g.snapshots.len(),
+                if g.snapshots.len() == 1 { "" } else { "s" },
+                g.total_goroutines()
+            ));
+        }
+        let mut data = Data {
             templates: self.miner.templates,
             kinds: self.kinds,
             panics: self.panics,
@@ -1328,7 +1511,11 @@ impl Parser {
                 .map(|s| (s.label().to_string(), self.shapes[*s as usize]))
                 .collect(),
             restarts: self.klog_headers.saturating_sub(1),
-        }
+            goroutines,
+            dump_events,
+        };
+        data.sync_dump_times(cx.events);
+        data
     }
 }
 

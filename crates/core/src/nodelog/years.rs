@@ -268,16 +268,17 @@ fn resolve_zones(ds: &mut Dataset) -> usize {
         if !d.time.zone_assumed || d.time.zone_offset_min.is_some() {
             continue;
         }
-        let Some(host) = d.host.as_deref() else {
+        let Some(host) = d.host.clone() else {
             continue;
         };
-        let Some(&(_, off)) = known.iter().find(|(h, _)| h == host) else {
+        let Some(&(_, off)) = known.iter().find(|(h, _)| *h == host) else {
             continue;
         };
         d.time.zone_offset_min = Some(off);
         d.time.zone_assumed = false;
         if off != 0 {
             f.events.shift(-(off as i64) * 60 * 1_000_000);
+            d.sync_dump_times(&f.events);
             changed += 1;
         }
         f.notes.push(format!(
@@ -352,6 +353,7 @@ fn resolve_dates(ds: &mut Dataset) -> usize {
             continue;
         }
         shift_years(&mut f.events, &idx, best);
+        d.sync_dump_times(&f.events);
         d.time.year_source = YearSource::OtherFiles;
         d.time.year = d.time.year.map(|y| y + best);
         f.notes.push(format!(

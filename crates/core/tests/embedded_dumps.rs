@@ -222,6 +222,12 @@ fn two_panics_separated_by_log_lines_are_two_snapshots() {
 /// `journalctl -o json`: real sonobuoy entries up to a kubelet entry, then each dump line as a
 /// kubelet entry of its own (a crashing kubelet's stderr under systemd), then the rest.
 fn journal_with_dump() -> (String, String, i64) {
+    journal_with_dump_every(0)
+}
+
+/// As [`journal_with_dump`]; with `every > 0`, a real entry of another unit of the same journal
+/// is interleaved after every `every` dump lines (a whole-node journal).
+fn journal_with_dump_every(every: usize) -> (String, String, i64) {
     let log = read("kubelet/sonobuoy-systemd-logs/results-0.10-ip-10-0-9-16.journal.jsonl.gz");
     let lines: Vec<&str> = log.lines().collect();
     let k = lines[..1000]
@@ -234,9 +240,18 @@ fn journal_with_dump() -> (String, String, i64) {
         .unwrap()
         .parse()
         .unwrap();
+    let others: Vec<&str> = lines
+        .iter()
+        .filter(|l| !l.contains("\"SYSLOG_IDENTIFIER\" : \"kubelet\""))
+        .copied()
+        .collect();
     let mut out = lines[..=k].join("\n");
     out.push('\n');
     for (i, l) in dump().lines().enumerate() {
+        if every > 0 && i > 0 && i % every == 0 {
+            out.push_str(others[(i / every) % others.len()]);
+            out.push('\n');
+        }
         let mut e = proto.clone();
         let o = e.as_object_mut().unwrap();
         o.remove("__CURSOR");
@@ -271,6 +286,19 @@ fn dump_in_journald_json_reaches_the_goroutine_report() {
     let first = &g.goroutines[0];
     let line = &with[first.offset as usize..first.offset as usize + 400];
     assert!(line.starts_with('{') && line.contains("goroutine 1 [running]:"));
+}
+
+#[test]
+fn dump_in_a_whole_node_journal_survives_interleaved_units() {
+    // Other units' entries land between the kubelet's dump lines (every 7th, 50th and 97th
+    // line, so some fall between a function and its file line, some at goroutine ends).
+    for every in [7, 50, 97] {
+        let (with, _, t_dump) = journal_with_dump_every(every);
+        let f = parse("node.journal.jsonl", &with);
+        assert_eq!(f.format, Format::NodeLog, "every {every}");
+        assert_lock_pile_up(&f);
+        assert_eq!(goroutine_data(&f).unwrap().snapshots[0].time, t_dump);
+    }
 }
 
 /// containerd's SIGUSR1 dump: one logrus line whose `msg` holds the whole dump, escaped.

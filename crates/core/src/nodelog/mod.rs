@@ -377,9 +377,9 @@ impl Dumps {
     }
 
     /// Feed one line of dump text (wrappers the log parser removed are gone; `end` is the
-    /// offset past the whole line). A log entry that is not part of the dump came between
-    /// `owner` and the last one fed: the earlier dump ended there.
-    fn feed(&mut self, text: &[u8], at: LineAt, end: u64, owner: u32) {
+    /// offset past the whole line) belonging to log event `owner`. `ended`: the dump read so
+    /// far ended before this line (a log entry of its process came in between).
+    fn feed(&mut self, text: &[u8], at: LineAt, end: u64, owner: u32, ended: bool) {
         let mut cx = ParseCx {
             diags: &mut self.diags,
             events: &mut self.events,
@@ -387,16 +387,11 @@ impl Dumps {
             detail: &mut self.detail,
             notes: &mut self.notes,
         };
-        match self.owners.last() {
-            Some(&(_, o)) if o == owner => {}
-            last => {
-                if last.is_some_and(|&(_, o)| o.wrapping_add(1) != owner) {
-                    self.parser.end_dump(&mut cx);
-                }
-                if self.owners.len() < 1 << 20 {
-                    self.owners.push((at.line, owner));
-                }
-            }
+        if ended {
+            self.parser.end_dump(&mut cx);
+        }
+        if self.owners.last().is_none_or(|&(_, o)| o != owner) && self.owners.len() < 1 << 20 {
+            self.owners.push((at.line, owner));
         }
         self.parser.line_in(text, at, end, &mut cx);
     }
@@ -569,6 +564,11 @@ pub struct Parser {
     name: String,
     /// Created on the first dump line.
     dumps: Option<Box<Dumps>>,
+    /// Lane and event of the last dump line fed (`u32::MAX`: none yet).
+    dump_lane: u32,
+    dump_owner: u32,
+    /// Log entries on `dump_lane` since the last dump line.
+    dump_lane_entries: u32,
 }
 
 /// Kind name and severity of a kind slot: the classes, then `panic`, then `log` per level.
@@ -654,6 +654,9 @@ impl Parser {
             tid_label: Vec::new(),
             name: meta.name.clone(),
             dumps: None,
+            dump_lane: u32::MAX,
+            dump_owner: u32::MAX,
+            dump_lane_entries: 0,
         }
     }
 
@@ -1129,7 +1132,7 @@ impl Parser {
             );
             *cx.records -= 1; // part of the output, not a log entry of its own
             if self.panic.is_some() {
-                self.feed_dump(line, at, end);
+                self.feed_dump(cx, line, at, end);
             }
             return;
         }
@@ -1146,20 +1149,32 @@ impl Parser {
             let r = &mut self.panics[p];
             r.end_line = at.line;
             r.len = end.saturating_sub(r.offset);
-            self.feed_dump(line, at, end);
+            self.feed_dump(cx, line, at, end);
         }
     }
 
     /// Hand a line of a panic or goroutine dump to the embedded goroutine parser; the
     /// current entry is the log event it belongs to.
-    fn feed_dump(&mut self, text: &[u8], at: LineAt, end: u64) {
+    fn feed_dump(&mut self, cx: &ParseCx<'_>, text: &[u8], at: LineAt, end: u64) {
         let owner = self
             .cur
             .map_or(u32::MAX, |c| c.min(u32::MAX as usize) as u32);
+        let lane = self
+            .cur
+            .and_then(|c| cx.events.lane.get(c).copied())
+            .unwrap_or(u32::MAX);
+        // Another process, or a log entry of this one since the last dump line (besides the
+        // entry this line starts): the dump read so far is over. Other processes' lines
+        // interleaved in a journal do not end it.
+        let ended =
+            lane != self.dump_lane || self.dump_lane_entries > u32::from(owner != self.dump_owner);
         let name = &self.name;
         self.dumps
             .get_or_insert_with(|| Box::new(Dumps::new(name)))
-            .feed(text, at, end, owner);
+            .feed(text, at, end, owner, ended);
+        self.dump_lane = lane;
+        self.dump_owner = owner;
+        self.dump_lane_entries = 0;
     }
 
     fn close_panic(&mut self) {
@@ -1191,7 +1206,7 @@ impl Parser {
                 r.end_line = at.line;
                 r.len = end.saturating_sub(r.offset);
                 *cx.records += 1;
-                self.feed_dump(msg, at, end);
+                self.feed_dump(cx, msg, at, end);
                 self.scratch = scratch;
                 return;
             }
@@ -1235,18 +1250,25 @@ impl Parser {
         let end = at.offset + len;
         if self.panic.is_some() {
             // This entry opened a panic (any earlier one was closed above).
-            self.feed_dump(&msg[inn.body.min(msg.len())..], at, end);
+            self.feed_dump(cx, &msg[inn.body.min(msg.len())..], at, end);
         } else if dump_message {
             match inn.tmpl {
                 // logrus: the goroutine parser unescapes `msg="…"` itself.
-                Tmpl::Range(..) => self.feed_dump(msg, at, end),
+                Tmpl::Range(..) => self.feed_dump(cx, msg, at, end),
                 // JSON: the message is already unescaped, one dump line per `\n`.
                 Tmpl::Scratch => {
                     for piece in scratch.split(|&c| c == b'\n') {
-                        self.feed_dump(piece, at, end);
+                        self.feed_dump(cx, piece, at, end);
                     }
                 }
             }
+        } else if !inn.headed
+            && self.dump_lane_entries == 1
+            && self.cur.and_then(|c| cx.events.lane.get(c).copied()) == Some(self.dump_lane)
+        {
+            // A journal interleaved another process's line into the dump, which closed the
+            // panic event: the dump's next headerless line still continues the dump.
+            self.feed_dump(cx, msg, at, end);
         }
         self.scratch = scratch;
     }
@@ -1311,6 +1333,9 @@ impl Parser {
             self.lane_cache = (lane.to_string(), ev.lanes.intern(lane));
         }
         let lid = self.lane_cache.1;
+        if lid == self.dump_lane {
+            self.dump_lane_entries = self.dump_lane_entries.saturating_add(1);
+        }
         let labid = match &suffix {
             Some(sfx) => ev
                 .labels

@@ -1,5 +1,6 @@
 //! Arbitrary bytes through the node-log parser (forced, whatever the sniffer says), then the
-//! cross-file year pass, the templates report and the timeline query: nothing may panic.
+//! cross-file year pass, the templates report, the goroutine report over embedded dumps and the
+//! timeline query: nothing may panic.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -69,6 +70,22 @@ fuzz_target!(|bytes: &[u8]| {
     ds.add(parse_bytes(meta, bytes));
     resolve_years(&mut ds);
     let _ = templates_report(&ds, &TemplatesQuery::default());
+    // Dumps embedded in the log go through the goroutine analyses.
+    let rep = whodunnit_core::goroutine::report(&ds, &Default::default());
+    if rep.snapshots.len() >= 2 {
+        let r = |s: &whodunnit_core::goroutine::report::SnapshotInfo| {
+            whodunnit_core::goroutine::report::SnapshotRef {
+                file: s.file,
+                snapshot: s.snapshot,
+            }
+        };
+        let _ = whodunnit_core::goroutine::diff(
+            &ds,
+            r(&rep.snapshots[0]),
+            r(&rep.snapshots[rep.snapshots.len() - 1]),
+            Default::default(),
+        );
+    }
     let _ = query(
         &ds,
         &TimelineQuery {

@@ -94,6 +94,8 @@ fn handle(state: &Shared, msg: ToWorker, file: Option<File>) {
             if let Some(pos) = s.handles.iter().position(|(i, _)| *i == id) {
                 let f = &mut s.ds.files[pos];
                 f.events.correct(years, minutes);
+                // A goroutine dump inside the log takes its time from the log line around it.
+                whodunnit_core::nodelog::sync_dump_times(f);
                 f.notes.push(format!(
                     "times corrected by hand: {years:+} year(s), {minutes:+} minute(s)"
                 ));

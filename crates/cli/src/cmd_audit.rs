@@ -6,7 +6,7 @@ use clap::{Args, Subcommand, ValueEnum};
 use std::process::ExitCode;
 use whodunnit_core::audit::cost::CostRow;
 use whodunnit_core::audit::{cost_report, history, CostQuery, CostReport, GroupBy, ObjectSpec};
-use whodunnit_core::time::{fmt_duration, parse_rfc3339, Micros};
+use whodunnit_core::time::fmt_duration;
 
 /// Options of `whodunnit audit`.
 #[derive(Args)]
@@ -98,13 +98,6 @@ impl From<By> for GroupBy {
     }
 }
 
-/// `2017-12-13T16:58:30Z`, `2017-12-13T16:58:30.5+01:00` or a bare date `2017-12-13` (UTC).
-fn parse_time(s: &str) -> Option<Micros> {
-    parse_rfc3339(s)
-        .or_else(|| parse_rfc3339(&format!("{s}Z")))
-        .or_else(|| parse_rfc3339(&format!("{s}T00:00:00Z")))
-}
-
 /// Run `whodunnit audit …`.
 pub fn run(a: AuditArgs) -> ExitCode {
     if let Some(AuditSub::History {
@@ -117,21 +110,10 @@ pub fn run(a: AuditArgs) -> ExitCode {
     {
         return run_history(&object, &files, limit, writes, json);
     }
-    let mut bad = false;
-    let mut bound = |s: &Option<String>, what: &str| -> Option<Micros> {
-        let s = s.as_ref()?;
-        let t = parse_time(s);
-        if t.is_none() {
-            eprintln!("whodunnit: --{what} {s}: not a time (use RFC 3339, e.g. 2017-12-13T16:58:30Z, or a date)");
-            bad = true;
-        }
-        t
-    };
-    let since = bound(&a.since, "since");
-    let until = bound(&a.until, "until").map(|t| t + 1);
-    if bad {
+    let Ok((since, until)) = input::time_window(&a.since, &a.until) else {
         return ExitCode::from(2);
-    }
+    };
+    let until = until.map(|t| t + 1);
     let mut filters = Vec::new();
     for (by, v) in [
         (GroupBy::User, &a.user),

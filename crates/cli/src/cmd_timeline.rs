@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use std::process::ExitCode;
 use whodunnit_core::nodelog::report::is_unclassified;
 use whodunnit_core::nodelog::{resolve_years, templates_report, TemplatesQuery};
-use whodunnit_core::time::{fmt_micros, parse_rfc3339, Micros};
+use whodunnit_core::time::fmt_micros;
 use whodunnit_core::timeline::{query, TimelineQuery};
 
 /// Options of `whodunnit timeline`.
@@ -20,28 +20,10 @@ pub struct TimelineArgs {
 }
 
 /// `2017-12-13T16:58:30Z`, `2017-12-13T16:58:30.5+01:00` or a bare date `2017-12-13` (UTC).
-fn parse_time(s: &str) -> Option<Micros> {
-    parse_rfc3339(s)
-        .or_else(|| parse_rfc3339(&format!("{s}Z")))
-        .or_else(|| parse_rfc3339(&format!("{s}T00:00:00Z")))
-}
-
 pub fn run(a: TimelineArgs) -> ExitCode {
-    let mut bad = false;
-    let mut bound = |s: &Option<String>, what: &str| -> Option<Micros> {
-        let s = s.as_ref()?;
-        let t = parse_time(s);
-        if t.is_none() {
-            eprintln!("whodunnit: --{what} {s}: not a time (use RFC 3339, e.g. 2017-12-13T16:58:30Z, or a date)");
-            bad = true;
-        }
-        t
-    };
-    let from = bound(&a.since, "since");
-    let to = bound(&a.until, "until");
-    if bad {
+    let Ok((from, to)) = input::time_window(&a.since, &a.until) else {
         return ExitCode::from(2);
-    }
+    };
     let (mut ds, failed) = input::read_all(&a.files);
     resolve_years(&mut ds);
     let kinds: Vec<String> = if !a.kinds.is_empty() {

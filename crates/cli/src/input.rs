@@ -86,3 +86,42 @@ pub fn read_all(paths: &[String]) -> (Dataset, usize) {
     whodunnit_core::nodelog::resolve_years(&mut ds);
     (ds, failed)
 }
+
+/// A `--since`/`--until` value: RFC 3339 (`2017-12-13T16:58:30Z`), without zone (UTC assumed),
+/// or a date.
+pub fn parse_time(s: &str) -> Option<whodunnit_core::time::Micros> {
+    use whodunnit_core::time::parse_rfc3339;
+    parse_rfc3339(s)
+        .or_else(|| parse_rfc3339(&format!("{s}Z")))
+        .or_else(|| parse_rfc3339(&format!("{s}T00:00:00Z")))
+}
+
+/// The `--since`/`--until` window; `Err` (after saying why on stderr) when either is not a
+/// time. `until` is returned as given (inclusive).
+pub fn time_window(
+    since: &Option<String>,
+    until: &Option<String>,
+) -> Result<
+    (
+        Option<whodunnit_core::time::Micros>,
+        Option<whodunnit_core::time::Micros>,
+    ),
+    (),
+> {
+    let mut bad = false;
+    let mut bound = |s: &Option<String>, what: &str| {
+        let s = s.as_ref()?;
+        let t = parse_time(s);
+        if t.is_none() {
+            eprintln!("whodunnit: --{what} {s}: not a time (use RFC 3339, e.g. 2017-12-13T16:58:30Z, or a date)");
+            bad = true;
+        }
+        t
+    };
+    let (a, b) = (bound(since, "since"), bound(until, "until"));
+    if bad {
+        Err(())
+    } else {
+        Ok((a, b))
+    }
+}

@@ -199,7 +199,7 @@ pub fn cost_view(p: &Props) -> Html {
                 <div class="chart-head">
                     <b>{"Requests in flight (mean per "}{ &report.series.bucket_text }{")"}</b>
                     <span class="legend">
-                        { for keys.iter().enumerate().map(|(i, k)| html! { <span class="legend-item"><span class="swatch" style={format!("background:{}", series_color(i, keys.len(), k))}></span>{ short(k, 48) }</span> }) }
+                        { for keys.iter().enumerate().map(|(i, k)| html! { <span class="legend-item"><span class="swatch" style={format!("background:{}", series_color(i, keys.len(), k))}></span>{ fmt::ellipsize(k, 48) }</span> }) }
                     </span>
                 </div>
                 <canvas ref={chart_ref} class="cost-chart" onmousedown={over_down} onmouseup={over_up} title="Drag to choose a window (shared with the timeline)" />
@@ -248,7 +248,7 @@ fn cost_row(r: &CostRow, drill: Callback<String>) -> Html {
     let errors = r.errors_4xx + r.errors_5xx + r.throttled_429;
     html! {
         <tr class="cost-row" data-key={r.key.clone()}>
-            <td class="mono key"><button class="link" title="Drill down" onclick={Callback::from(move |_| drill.emit(key.clone()))}>{ short(&r.key, 70) }</button></td>
+            <td class="mono key"><button class="link" title="Drill down" onclick={Callback::from(move |_| drill.emit(key.clone()))}>{ fmt::ellipsize(&r.key, 70) }</button></td>
             <td class="num">{ fmt::count(r.requests) }</td>
             <td class="num">{ &r.query_time_text }</td>
             <td class="share"><div class="sharebar"><div style={format!("width:{:.1}%", r.share * 100.0)}></div></div><span class="share-text">{ &r.share_text }</span></td>
@@ -306,7 +306,7 @@ fn examples_inner(p: &ExamplesProps) -> Html {
                     <>
                     <tr>
                         <td class="mono small">{ &r.time_text }</td>
-                        <td class="mono small">{ short(&r.user, 40) }</td>
+                        <td class="mono small">{ fmt::ellipsize(&r.user, 40) }</td>
                         <td>{ &r.verb }</td>
                         <td>{ &r.resource }</td>
                         <td class="mono small">{ format!("{}/{}", r.namespace, r.name) }</td>
@@ -352,7 +352,7 @@ fn weekly(r: &CostReport) -> Html {
             <thead><tr><th>{ r.by_label.clone() }</th>{ for w.week_labels.iter().map(|l| html!{ <th class="num">{ l }</th> }) }</tr></thead>
             <tbody>
             { for w.rows.iter().map(|row| html! {
-                <tr><td class="mono small">{ short(&row.key, 60) }</td>{ for row.shares.iter().map(|s| html!{ <td class="num">{ fmt::pct(*s) }</td> }) }</tr>
+                <tr><td class="mono small">{ fmt::ellipsize(&row.key, 60) }</td>{ for row.shares.iter().map(|s| html!{ <td class="num">{ fmt::pct(*s) }</td> }) }</tr>
             }) }
             </tbody>
         </table>
@@ -437,7 +437,7 @@ fn history_table(h: &HistoryReport) -> Html {
                     <td class="mono small">{ &r.time_text }</td>
                     <td class={classes!((r.verb.starts_with("delete")).then_some("bad"))}>{ &r.verb }</td>
                     <td class="mono small">{ format!("{}{}/{}", if r.namespace.is_empty() { String::new() } else { format!("{}/", r.namespace) }, r.resource, r.name) }</td>
-                    <td class="mono small">{ short(&r.user, 50) }</td>
+                    <td class="mono small">{ fmt::ellipsize(&r.user, 50) }</td>
                     <td class={classes!("num", (r.code >= 400).then_some("warn"))}>{ r.code }</td>
                 </tr>
             }}) }
@@ -445,14 +445,6 @@ fn history_table(h: &HistoryReport) -> Html {
         </table>
         if h.omitted > 0 { <div class="muted small">{ format!("{} more not shown", fmt::count(h.omitted)) }</div> }
         </>
-    }
-}
-
-fn short(s: &str, n: usize) -> String {
-    if s.chars().count() <= n {
-        s.to_string()
-    } else {
-        format!("{}…", s.chars().take(n - 1).collect::<String>())
     }
 }
 

@@ -209,16 +209,34 @@ pub fn timeline_view(p: &Props) -> Html {
             hover.set(hit.map(|ev| (ev, x, y)));
         })
     };
+    // Select an event (from the canvas or the list) and re-read its raw lines.
+    let select_event = {
+        let selected = selected.clone();
+        let raw = raw.clone();
+        let bridge = bridge.clone();
+        Callback::from(move |ev: EventRow| {
+            raw.set(None);
+            if let Some(b) = &bridge {
+                let raw = raw.clone();
+                b.0.raw(
+                    ev.file,
+                    ev.offset,
+                    ev.len as u64,
+                    4,
+                    Callback::from(move |r| raw.set(Some(r))),
+                );
+            }
+            selected.set(Some(ev));
+        })
+    };
     let onmouseup = {
         let findings_c = findings.clone();
         let open_finding = p.open_finding.clone();
         let drag = drag.clone();
-        let selected = selected.clone();
-        let raw = raw.clone();
+        let select_event = select_event.clone();
         let collapsed = collapsed.clone();
         let ans = ans.clone();
         let rows = rows.clone();
-        let bridge = bridge.clone();
         Callback::from(move |e: MouseEvent| {
             let was = drag.borrow_mut().take();
             if matches!(was, Some((_, _, _, true))) {
@@ -246,18 +264,7 @@ pub fn timeline_view(p: &Props) -> Html {
                 return;
             }
             if let Some(ev) = ans.as_ref().and_then(|a| hit_test(a, &rows, x, y, plot_w)) {
-                raw.set(None);
-                if let Some(b) = &bridge {
-                    let raw = raw.clone();
-                    b.0.raw(
-                        ev.file,
-                        ev.offset,
-                        ev.len as u64,
-                        4,
-                        Callback::from(move |r| raw.set(Some(r))),
-                    );
-                }
-                selected.set(Some(ev));
+                select_event.emit(ev);
             }
         })
     };
@@ -301,26 +308,6 @@ pub fn timeline_view(p: &Props) -> Html {
         })
     };
 
-    // Select an event (from the canvas or the list) and re-read its raw lines.
-    let select_event = {
-        let selected = selected.clone();
-        let raw = raw.clone();
-        let bridge = bridge.clone();
-        Callback::from(move |ev: EventRow| {
-            raw.set(None);
-            if let Some(b) = &bridge {
-                let raw = raw.clone();
-                b.0.raw(
-                    ev.file,
-                    ev.offset,
-                    ev.len as u64,
-                    4,
-                    Callback::from(move |r| raw.set(Some(r))),
-                );
-            }
-            selected.set(Some(ev));
-        })
-    };
     let on_text = {
         let text = text.clone();
         Callback::from(move |e: InputEvent| {
@@ -450,7 +437,7 @@ fn events_list(a: &TimelineAnswer, select: &Callback<EventRow>) -> Html {
                             <td class="mono small">{ &e.time_text }</td>
                             <td class={sev_class(k.severity)}>{ &k.name }</td>
                             <td class="mono small">{ lane }</td>
-                            <td class="small">{ ellipsize(&e.label, 140) }</td>
+                            <td class="small">{ fmt::ellipsize(&e.label, 140) }</td>
                             <td class="muted small">{ format!("{}:{}", e.file_name, e.line) }</td>
                         </tr>
                     }
@@ -613,7 +600,7 @@ fn draw_main(
                     if x1 - x0 > 60.0 {
                         ctx.set_fill_style_str("#111");
                         let _ = ctx.fill_text(
-                            &ellipsize(&f.title, ((x1 - x0) / 6.5) as usize),
+                            &fmt::ellipsize(&f.title, ((x1 - x0) / 6.5) as usize),
                             x0 + 4.0,
                             y + 15.0,
                         );
@@ -660,7 +647,7 @@ fn draw_main(
             ctx.fill_rect(0.0, y, w, ROW_H);
         }
         ctx.set_fill_style_str(if is_group { &text } else { &muted });
-        let _ = ctx.fill_text(&ellipsize(&label, 36), 6.0, y + 15.0);
+        let _ = ctx.fill_text(&fmt::ellipsize(&label, 36), 6.0, y + 15.0);
         ctx.set_stroke_style_str(&grid);
         ctx.begin_path();
         ctx.move_to(0.0, y + ROW_H);
@@ -739,14 +726,6 @@ fn draw_overview(c: &HtmlCanvasElement, a: &TimelineAnswer) {
     let end = fmt_micros(hi);
     let tw = ctx.measure_text(&end).map(|m| m.width()).unwrap_or(120.0);
     let _ = ctx.fill_text(&end, w - tw - 4.0, 10.0);
-}
-
-fn ellipsize(s: &str, n: usize) -> String {
-    if s.chars().count() <= n {
-        s.to_string()
-    } else {
-        format!("{}…", s.chars().take(n - 1).collect::<String>())
-    }
 }
 
 fn kinds_table(

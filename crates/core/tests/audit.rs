@@ -121,7 +121,7 @@ fn stages_of_one_request_count_once() {
     );
     // One timeline event per request, on the user's lane; 403s are "denied".
     assert_eq!(f.events.len(), 14);
-    assert_eq!(f.events.lanes.get(f.events.lane[0]), "system:admin");
+    assert_eq!(f.events.lanes.get(f.events.lane[0]), "audit/system:admin");
     assert_eq!(f.events.kind_name(0), "audit.list.denied");
     // Impersonation is kept.
     let r = all_rows(&ds, GroupBy::User);

@@ -460,6 +460,13 @@ fn build_rows(a: &TimelineAnswer, collapsed: &HashSet<String>, findings: bool) -
             .take_while(|&j| a.lanes[j].group == g)
             .collect();
         i += lanes.len();
+        // A source with a single lane of its own name needs no header row.
+        if let [only] = lanes[..] {
+            if a.lanes[only].name == g {
+                rows.push(Row::Lane(only));
+                continue;
+            }
+        }
         let is_collapsed = collapsed.contains(&g);
         rows.push(Row::Group {
             name: g,

@@ -437,6 +437,7 @@ fn push_timeline(d: &Data, cx: &mut ParseCx<'_>) {
     let r = &d.requests;
     let mut kinds: fasthash::FxMap<(u32, u16), (String, Severity)> = Default::default();
     let mut labels: fasthash::FxMap<(u32, u32, u32), String> = Default::default();
+    let mut lane_buf = String::new();
     for i in 0..r.len() {
         let code_class = match r.code[i] {
             c @ (429 | 401 | 403) => c,
@@ -464,11 +465,15 @@ fn push_timeline(d: &Data, cx: &mut ParseCx<'_>) {
             r.done[i]
         };
         let user = d.str(r.user[i]);
+        // One lane per user, grouped under `audit` on the timeline.
+        lane_buf.clear();
+        lane_buf.push_str("audit/");
+        lane_buf.push_str(if user.is_empty() { "(no user)" } else { user });
         cx.events.push(NewEvent {
             time,
             kind,
             severity: *severity,
-            lane: if user.is_empty() { "(no user)" } else { user },
+            lane: &lane_buf,
             label,
             line: r.line[i] as u64,
             offset: r.offset[i],

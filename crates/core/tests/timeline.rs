@@ -121,3 +121,37 @@ fn a_zoomed_window_holds_only_its_events() {
         .all(|e| e.time >= mid && e.time < mid + 60_000_000));
     assert!(z.lanes.iter().flat_map(|l| l.bins.iter()).all(|b| b.i < 60));
 }
+
+#[test]
+fn the_text_filter_matches_label_kind_or_lane_case_insensitively() {
+    let ds = fixture(FILES);
+    let a = query(
+        &ds,
+        &TimelineQuery {
+            bins: 50,
+            max_events: 10_000,
+            text: "PLEG".into(),
+            ..TimelineQuery::default()
+        },
+    );
+    let events = a.events.expect("few events match");
+    assert!(!events.is_empty());
+    for e in &events {
+        let hay = format!(
+            "{} {} {}",
+            e.label, a.kinds[e.kind as usize].name, a.lanes[e.lane as usize].name
+        )
+        .to_lowercase();
+        assert!(hay.contains("pleg"), "{hay}");
+    }
+    let lanes = query(
+        &ds,
+        &TimelineQuery {
+            bins: 50,
+            max_events: 0,
+            text: "ip-10-0-26-239/kubelet".into(),
+            ..TimelineQuery::default()
+        },
+    );
+    assert_eq!(lanes.lanes.len(), 1, "a lane name selects that lane");
+}

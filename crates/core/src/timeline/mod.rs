@@ -217,15 +217,46 @@ pub fn query(ds: &Dataset, q: &TimelineQuery) -> TimelineAnswer {
             label_match,
         });
     }
-    let text_match = |fi: usize, i: usize| -> bool {
-        if text.is_empty() {
-            return true;
-        }
-        let ev = &ds.files[fi].events;
-        maps[fi].label_match[ev.label[i] as usize]
-            || ev.kind_name(i).to_lowercase().contains(&text)
-            || ev.lanes.get(ev.lane[i]).to_lowercase().contains(&text)
-    };
+    // Per file, everything the hot loop needs as small lookup tables, so it never touches a
+    // string: does this local kind/lane/label pass the filters, and what is the kind's global
+    // index and severity.
+    const SKIP: u32 = u32::MAX;
+    struct Fast {
+        kind: Vec<u32>,
+        sev: Vec<u8>,
+        lane: Vec<u32>,
+        /// Text filter: matched by kind name, by lane name, or by label.
+        kind_text: Vec<bool>,
+        lane_text: Vec<bool>,
+    }
+    let fast: Vec<Fast> = ds
+        .files
+        .iter()
+        .zip(&maps)
+        .map(|(f, m)| {
+            let ev = &f.events;
+            Fast {
+                kind: (0..ev.kinds.len())
+                    .map(|k| if m.keep_kind[k] { m.kind[k] } else { SKIP })
+                    .collect(),
+                sev: ev.kinds.iter().map(|k| k.severity as u8).collect(),
+                lane: (0..ev.lanes.len())
+                    .map(|l| if m.keep_lane[l] { m.lane[l] } else { SKIP })
+                    .collect(),
+                kind_text: ev
+                    .kinds
+                    .iter()
+                    .map(|k| text.is_empty() || k.name.to_lowercase().contains(&text))
+                    .collect(),
+                lane_text: ev
+                    .lanes
+                    .strings
+                    .iter()
+                    .map(|l| text.is_empty() || l.to_lowercase().contains(&text))
+                    .collect(),
+            }
+        })
+        .collect();
 
     // The axis spans every timed event, filtered or not, so filtering never moves it.
     let extent = ds
@@ -259,17 +290,35 @@ pub fn query(ds: &Dataset, q: &TimelineQuery) -> TimelineAnswer {
     let mut counts = vec![0u32; lanes.len() * nb];
     let mut worst = vec![0u8; lanes.len() * nb];
     let mut worst_kind = vec![0u32; lanes.len() * nb];
+    const SEVERITIES: [Severity; 5] = [
+        Severity::Debug,
+        Severity::Info,
+        Severity::Warning,
+        Severity::Error,
+        Severity::Critical,
+    ];
     let mut kind_times: Vec<Vec<Micros>> = vec![Vec::new(); kinds.len()];
+    let mut kind_total = vec![0u64; kinds.len()];
+    let mut kind_count = vec![0u64; kinds.len()];
+    let mut lane_total = vec![0u64; lanes.len()];
+    let mut lane_count = vec![0u64; lanes.len()];
+    let mut lane_worst = vec![0u8; lanes.len()];
     let mut rows: Vec<EventRow> = Vec::new();
     let mut in_window = 0u64;
     for (fi, f) in ds.files.iter().enumerate() {
         let ev = &f.events;
-        let m = &maps[fi];
+        let (fm, m) = (&fast[fi], &maps[fi]);
         for i in 0..ev.len() {
-            if !m.keep_kind[ev.kind[i] as usize]
-                || !m.keep_lane[ev.lane[i] as usize]
-                || !text_match(fi, i)
-            {
+            let (lk, ll) = (ev.kind[i] as usize, ev.lane[i] as usize);
+            let (k, l) = (fm.kind[lk], fm.lane[ll]);
+            if k == SKIP || l == SKIP {
+                continue;
+            }
+            let text_ok = text.is_empty()
+                || fm.kind_text[lk]
+                || fm.lane_text[ll]
+                || m.label_match[ev.label[i] as usize];
+            if !text_ok {
                 continue;
             }
             let t = ev.time[i];
@@ -277,13 +326,10 @@ pub fn query(ds: &Dataset, q: &TimelineQuery) -> TimelineAnswer {
                 untimed += 1;
                 continue;
             }
-            let k = m.kind[ev.kind[i] as usize];
-            let l = m.lane[ev.lane[i] as usize];
-            let sev = ev.severity(i);
-            kinds[k as usize].total += 1;
-            let lane = &mut lanes[l as usize];
-            lane.total += 1;
-            lane.worst = lane.worst.max(sev);
+            let sev = fm.sev[lk];
+            kind_total[k as usize] += 1;
+            lane_total[l as usize] += 1;
+            lane_worst[l as usize] = lane_worst[l as usize].max(sev);
             // Multiplying by a reciprocal: a 64-bit division per event costs more than the
             // rest of this loop.
             overview[(((t - lo) as f64 * ov_inv) as usize).min(OVERVIEW_BINS - 1)] += 1;
@@ -297,14 +343,14 @@ pub fn query(ds: &Dataset, q: &TimelineQuery) -> TimelineAnswer {
                 continue;
             }
             in_window += 1;
-            kinds[k as usize].count += 1;
-            lanes[l as usize].count += 1;
+            kind_count[k as usize] += 1;
+            lane_count[l as usize] += 1;
             let cell = l as usize * nb + (((t - from) as f64 * bin_inv) as usize).min(nb - 1);
             counts[cell] += 1;
-            // `>=`: among equally bad events the latest kind wins; severity 0 is never stored
-            // alone, so a fresh cell always takes its first event's kind.
-            if sev as u8 + 1 >= worst[cell] {
-                worst[cell] = sev as u8 + 1;
+            // `>=`: among equally bad events the latest kind wins; a fresh cell (0) always
+            // takes its first event's kind.
+            if sev + 1 >= worst[cell] {
+                worst[cell] = sev + 1;
                 worst_kind[cell] = k;
             }
             if rows.len() as u64 <= q.max_events as u64 {
@@ -314,7 +360,7 @@ pub fn query(ds: &Dataset, q: &TimelineQuery) -> TimelineAnswer {
                     time: t,
                     time_text: String::new(),
                     kind: k,
-                    severity: sev,
+                    severity: SEVERITIES[sev as usize],
                     lane: l,
                     label: ev.labels.get(ev.label[i]).to_string(),
                     line: ev.line[i],
@@ -324,13 +370,15 @@ pub fn query(ds: &Dataset, q: &TimelineQuery) -> TimelineAnswer {
             }
         }
     }
-    const SEVERITIES: [Severity; 5] = [
-        Severity::Debug,
-        Severity::Info,
-        Severity::Warning,
-        Severity::Error,
-        Severity::Critical,
-    ];
+    for (k, kind) in kinds.iter_mut().enumerate() {
+        kind.total = kind_total[k];
+        kind.count = kind_count[k];
+    }
+    for (l, lane) in lanes.iter_mut().enumerate() {
+        lane.total = lane_total[l];
+        lane.count = lane_count[l];
+        lane.worst = SEVERITIES[lane_worst[l] as usize];
+    }
     for (l, lane) in lanes.iter_mut().enumerate() {
         lane.bins = (0..nb)
             .filter(|&b| counts[l * nb + b] > 0)

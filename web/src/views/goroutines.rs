@@ -213,7 +213,9 @@ fn lock_card(l: &LockGroup, rt: bool) -> Html {
                         }) }
                     </div>
                     <div class="bar-labels small muted">
-                        { for l.histogram.iter().map(|b| html! { <span>{ &b.label }</span> }) }
+                        // Empty buckets keep their place but not a label: ages that step by N
+                        // minutes would otherwise crowd the axis.
+                        { for l.histogram.iter().map(|b| html! { <span>{ if b.count > 0 { b.label.as_str() } else { "" } }</span> }) }
                     </div>
                     <div class="small muted" style="margin-top:8px">{"Called Lock from"}</div>
                     <ul class="mono small callsites">

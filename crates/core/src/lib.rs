@@ -11,6 +11,7 @@ pub mod diag;
 pub mod event;
 pub mod findings;
 pub mod format;
+pub mod fxhash;
 pub mod goroutine;
 pub mod ingest;
 pub mod lines;

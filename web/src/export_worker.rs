@@ -2,12 +2,12 @@
 //! that was dropped or that the page itself carries (`FromWorker::Restored`).
 
 use crate::protocol::{RawSlice, RestoredFile};
+use crate::worker::slice_bytes;
 use js_sys::{Reflect, Uint8Array};
 use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::JsFuture;
-use web_sys::{Blob, File};
+use web_sys::File;
 use whodunnit_core::report::{self, Assets, EncodedAssets, ExportOptions, ReportInfo, ReportState};
 use whodunnit_core::{Dataset, FileSummary, ParsedFile};
 
@@ -52,16 +52,6 @@ pub fn is_no_raw(f: &File) -> bool {
     f.name() == NO_RAW
 }
 
-async fn bytes(blob: &Blob, start: f64, end: f64) -> Result<Vec<u8>, String> {
-    let part = blob
-        .slice_with_f64_and_f64(start, end)
-        .map_err(|e| format!("{e:?}"))?;
-    let buf = JsFuture::from(part.array_buffer())
-        .await
-        .map_err(|e| format!("{e:?}"))?;
-    Ok(Uint8Array::new(&buf).to_vec())
-}
-
 /// A restored report: its banner, and its files with the handles detail views re-read.
 pub struct Restored {
     pub info: ReportInfo,
@@ -70,8 +60,8 @@ pub struct Restored {
 
 /// If `file` is a whodunnit report, read the analysis it carries instead of parsing it.
 pub async fn try_restore(file: &File) -> Option<Result<Restored, String>> {
-    let total = file.size();
-    let head = bytes(file, 0.0, total.min(report::SNIFF_BYTES as f64))
+    let total = file.size() as u64;
+    let head = slice_bytes(file, 0, total.min(report::SNIFF_BYTES as u64))
         .await
         .ok()?;
     if !report::is_report(&head) {
@@ -80,8 +70,8 @@ pub async fn try_restore(file: &File) -> Option<Result<Restored, String>> {
     Some(restore(file, total).await)
 }
 
-async fn restore(file: &File, total: f64) -> Result<Restored, String> {
-    let all = bytes(file, 0.0, total).await?;
+async fn restore(file: &File, total: u64) -> Result<Restored, String> {
+    let all = slice_bytes(file, 0, total).await?;
     let state = report::extract(&all)?;
     let (info, ds, raws) = report::restore(state);
     let mut files = Vec::new();
@@ -116,7 +106,7 @@ pub async fn read_whole(picks: Vec<(usize, File)>) -> Vec<(usize, Option<Vec<u8>
         let b = if is_no_raw(&f) {
             None
         } else {
-            bytes(&f, 0.0, f.size()).await.ok()
+            slice_bytes(&f, 0, f.size() as u64).await.ok()
         };
         out.push((i, b));
     }

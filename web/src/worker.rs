@@ -230,7 +230,8 @@ fn pump(state: &Shared) {
     });
 }
 
-async fn slice_bytes(blob: &Blob, start: u64, end: u64) -> Result<Vec<u8>, String> {
+/// Bytes `start..end` of a Blob (one async `slice().arrayBuffer()`).
+pub(crate) async fn slice_bytes(blob: &Blob, start: u64, end: u64) -> Result<Vec<u8>, String> {
     let part = blob
         .slice_with_f64_and_f64(start as f64, end as f64)
         .map_err(js_err)?;
@@ -348,41 +349,15 @@ async fn read_ranges(file: &File, ranges: &[(u64, u64)]) -> Result<Vec<Vec<u8>>,
     Ok(out)
 }
 
-/// Re-read an event's bytes plus up to `context` lines on each side. Plain files are sliced
-/// directly; gzip files are decompressed from the start up to the wanted range.
+/// Re-read an event's bytes plus up to `context` lines on each side (a margin of bytes around
+/// the event, cut into lines).
 async fn read_raw(file: &File, offset: u64, len: u64, context: u32) -> Result<RawSlice, String> {
     const MARGIN: u64 = 16 << 10;
-    let total = file.size() as u64;
-    let head = slice_bytes(file, 0, total.min(2)).await?;
-    let (base, bytes) = if is_gzip(&head) {
-        let want_end = offset + len + MARGIN;
-        let want_start = offset.saturating_sub(MARGIN);
-        let mut gz = Gunzip::new();
-        let mut out = Vec::new();
-        let mut seen = 0u64;
-        let mut pos = 0;
-        while pos < total && seen < want_end {
-            let end = (pos + SLICE).min(total);
-            let chunk = slice_bytes(file, pos, end).await?;
-            gz.push(&chunk, &mut |b| {
-                let (lo, hi) = (seen, seen + b.len() as u64);
-                if hi > want_start && lo < want_end {
-                    let a = want_start.saturating_sub(lo) as usize;
-                    let z = (want_end.min(hi) - lo) as usize;
-                    out.extend_from_slice(&b[a..z]);
-                }
-                seen = hi;
-            });
-            pos = end;
-        }
-        (want_start, out)
-    } else {
-        let start = offset.saturating_sub(MARGIN);
-        (
-            start,
-            slice_bytes(file, start, (offset + len + MARGIN).min(total)).await?,
-        )
-    };
+    let base = offset.saturating_sub(MARGIN);
+    let bytes = read_ranges(file, &[(base, offset + len + MARGIN - base)])
+        .await?
+        .pop()
+        .unwrap_or_default();
     Ok(split_context(&bytes, base, offset, len, context as usize))
 }
 

@@ -1,0 +1,73 @@
+//! Where the tests' data lies.
+//!
+//! The shared corpus (`../shared/corpus` beside the checkout, or `$WHODUNNIT_CORPUS`) is read where
+//! it lies: the project never commits copies of it or files derived from it. When it is absent (the
+//! project cloned alone), tests that need it are skipped with one line naming the variable to set;
+//! under `CI=true` a missing corpus is a failure, because CI always has it.
+//!
+//! The project's own fixtures (files we may redistribute, provenance in each `SOURCES.md`) live in
+//! `tests/fixtures/`.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+/// The workspace root (the checkout).
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// A path under the project's own `tests/fixtures/`.
+pub fn fixture(rel: &str) -> PathBuf {
+    root().join("tests/fixtures").join(rel)
+}
+
+/// The corpus root, if there is one: `$WHODUNNIT_CORPUS`, else `../shared/corpus` beside the
+/// checkout. Prints the skip line once per test binary when absent; panics when absent under
+/// `CI=true`.
+pub fn corpus_root() -> Option<&'static Path> {
+    static ROOT: OnceLock<Option<PathBuf>> = OnceLock::new();
+    ROOT.get_or_init(|| {
+        let p = match std::env::var_os("WHODUNNIT_CORPUS") {
+            Some(v) => PathBuf::from(v),
+            None => root().join("../shared/corpus"),
+        };
+        if p.is_dir() {
+            return Some(p);
+        }
+        if std::env::var("CI").is_ok_and(|v| v == "true") {
+            panic!(
+                "the shared corpus is missing at {} (CI=true: CI always has it; set WHODUNNIT_CORPUS)",
+                p.display()
+            );
+        }
+        // Written to stderr directly, not through eprintln!, so the test harness does not capture it.
+        let _ = writeln!(
+            std::io::stderr(),
+            "skipping tests that need the shared corpus: not found at {} (set WHODUNNIT_CORPUS to its path)",
+            p.display()
+        );
+        None
+    })
+    .as_deref()
+}
+
+/// A file or folder in the corpus (`rel` is relative to its root), or `None` when the corpus is
+/// absent. Panics when the corpus is there but `rel` is not: a renamed corpus file must not turn a
+/// test into a silent skip.
+pub fn corpus(rel: &str) -> Option<PathBuf> {
+    let p = corpus_root()?.join(rel);
+    assert!(p.exists(), "corpus file missing: {}", p.display());
+    Some(p)
+}
+
+/// `corpus(rel)`, or return from the calling test (it is skipped) when the corpus is absent.
+#[macro_export]
+macro_rules! corpus_or_skip {
+    ($rel:expr) => {
+        match $crate::corpus($rel) {
+            Some(p) => p,
+            None => return,
+        }
+    };
+}

@@ -2,13 +2,18 @@
 
 use std::process::Command;
 
-fn fixture(rel: &str) -> String {
-    format!("{}/../../tests/fixtures/{rel}", env!("CARGO_MANIFEST_DIR"))
+/// A corpus dump, read in place; skips the calling test without the corpus.
+macro_rules! waitsince {
+    () => {
+        whodunnit_testdata::corpus_or_skip!("goroutines/gostackparse_waitsince.txt")
+            .to_string_lossy()
+            .into_owned()
+    };
 }
 
 #[test]
 fn missing_file_is_reported_and_the_others_still_analyzed() {
-    let good = fixture("goroutines/gostackparse_waitsince.txt");
+    let good = waitsince!();
     let out = Command::new(env!("CARGO_BIN_EXE_whodunnit"))
         .args(["analyze", "/definitely/not/here.log", &good, "--json"])
         .output()
@@ -29,8 +34,9 @@ fn missing_file_is_reported_and_the_others_still_analyzed() {
 
 #[test]
 fn text_summary_names_format_and_counts() {
+    let dump = waitsince!();
     let out = Command::new(env!("CARGO_BIN_EXE_whodunnit"))
-        .args(["analyze", &fixture("goroutines/gostackparse_waitsince.txt")])
+        .args(["analyze", &dump])
         .output()
         .unwrap();
     assert!(out.status.success());

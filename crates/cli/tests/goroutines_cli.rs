@@ -2,10 +2,14 @@
 
 use std::process::Command;
 
-const DIR: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../tests/fixtures/goroutines/"
-);
+/// A dump in the corpus's `goroutines/`, read in place; skips the calling test without it.
+macro_rules! dump {
+    ($name:expr) => {
+        whodunnit_testdata::corpus_or_skip!(concat!("goroutines/", $name))
+            .to_string_lossy()
+            .into_owned()
+    };
+}
 
 fn run(args: &[&str]) -> (i32, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_whodunnit"))
@@ -22,7 +26,7 @@ fn run(args: &[&str]) -> (i32, String, String) {
 
 #[test]
 fn text_and_json_show_the_lock_pile_up() {
-    let f = format!("{DIR}combinestacks_write-stacks-2.txt");
+    let f = dump!("combinestacks_write-stacks-2.txt");
     let (code, text, _) = run(&[&f]);
     assert_eq!(code, 0);
     assert!(
@@ -41,8 +45,8 @@ fn text_and_json_show_the_lock_pile_up() {
 
 #[test]
 fn diff_compares_first_and_last_snapshot() {
-    let a = format!("{DIR}gostackparse_waitsince.txt");
-    let b = format!("{DIR}combinestacks_write-stacks-2.txt");
+    let a = dump!("gostackparse_waitsince.txt");
+    let b = dump!("combinestacks_write-stacks-2.txt");
     let (code, json, _) = run(&["--diff", "--json", &a, &b]);
     assert_eq!(code, 0);
     let v: serde_json::Value = serde_json::from_str(&json).unwrap();
@@ -51,7 +55,7 @@ fn diff_compares_first_and_last_snapshot() {
 
 #[test]
 fn bad_input_is_reported_and_the_rest_analyzed() {
-    let f = format!("{DIR}gostackparse_cgo.txt");
+    let f = dump!("gostackparse_cgo.txt");
     let (code, text, err) = run(&["/nonexistent/dump.txt", &f]);
     assert_eq!(code, 1);
     assert!(err.contains("/nonexistent/dump.txt"));

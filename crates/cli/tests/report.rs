@@ -3,8 +3,8 @@
 use serde_json::Value;
 use std::process::Command;
 
-fn fixture(rel: &str) -> String {
-    format!("{}/../../tests/fixtures/{rel}", env!("CARGO_MANIFEST_DIR"))
+fn path(p: std::path::PathBuf) -> String {
+    p.to_string_lossy().into_owned()
 }
 
 fn whodunnit(args: &[&str]) -> std::process::Output {
@@ -17,9 +17,13 @@ fn whodunnit(args: &[&str]) -> std::process::Output {
 #[test]
 fn report_reopens_with_the_same_numbers_or_says_how_to_build_the_app() {
     let inputs = [
-        fixture("audit/openshift-clo-k8s.log"),
-        fixture("goroutines/gostackparse_waitsince.txt"),
-        fixture("kubelet/sonobuoy-systemd-logs/results-0.9-ip-10-0-9-206.journal.jsonl.gz"),
+        path(whodunnit_testdata::fixture("audit/openshift-clo-k8s.log")),
+        path(whodunnit_testdata::corpus_or_skip!(
+            "goroutines/gostackparse_waitsince.txt"
+        )),
+        path(whodunnit_testdata::corpus_or_skip!(
+            "kubelet/sonobuoy-systemd-logs/results-0.9-ip-10-0-9-206.journal.jsonl"
+        )),
     ];
     let out_path =
         std::env::temp_dir().join(format!("whodunnit-cli-report-{}.html", std::process::id()));

@@ -4,18 +4,16 @@
 //! cargo run --release -p whodunnit-core --example bench_findings [-- COPIES]
 //! ```
 //! There is no peer tool that detects these incident patterns, so the comparison is with
-//! whodunnit's own ingest in the same run: every fixture under `tests/fixtures/scenarios/`,
-//! the sonobuoy journals, the Windows kubelet log and the goroutine dumps, each loaded `COPIES`
-//! times (default 8) as separate files. Prints the ingest time (parse + events), the time of
+//! whodunnit's own ingest in the same run: every generated scenario (`target/scenarios/`, see
+//! `whodunnit_testdata::scenarios`), the corpus's sonobuoy journals, Windows kubelet log and
+//! goroutine dumps (read in place; the bench says so and exits without the corpus), each loaded
+//! `COPIES` times (default 8) as separate files. Prints the ingest time (parse + events), the time of
 //! `detect` and of `detect_with` (text from memory), best of 3, and their ratio to ingest.
 //! Nothing is asserted: timing is for people, not for CI.
 
-use std::io::Read;
 use std::time::Instant;
 use whodunnit_core::findings::{detect, detect_with, TextSource};
 use whodunnit_core::{parse_bytes, Dataset, FileMeta};
-
-const FIX: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures/");
 
 struct Mem(Vec<Vec<u8>>);
 
@@ -27,10 +25,13 @@ impl TextSource for Mem {
     }
 }
 
-fn files() -> Vec<String> {
+fn files() -> Option<Vec<String>> {
+    let mut dirs = vec![whodunnit_testdata::scenarios::dir()?.to_path_buf()];
+    dirs.push(whodunnit_testdata::corpus("kubelet/sonobuoy-systemd-logs")?);
+    dirs.push(whodunnit_testdata::corpus("goroutines")?);
     let mut out = Vec::new();
-    for dir in ["scenarios", "kubelet/sonobuoy-systemd-logs", "goroutines"] {
-        for sub in std::fs::read_dir(format!("{FIX}{dir}")).unwrap() {
+    for dir in dirs {
+        for sub in std::fs::read_dir(dir).unwrap() {
             let p = sub.unwrap().path();
             let ps: Vec<std::path::PathBuf> = if p.is_dir() {
                 std::fs::read_dir(&p)
@@ -42,17 +43,16 @@ fn files() -> Vec<String> {
             };
             for q in ps {
                 let s = q.to_string_lossy().to_string();
-                if !s.ends_with(".md") && !s.ends_with(".py") {
+                if !s.ends_with(".md") {
                     out.push(s);
                 }
             }
         }
     }
-    out.push(format!(
-        "{FIX}kubelet/windows-kubelet-klogfile-v1.17.log.gz"
-    ));
+    let windows = whodunnit_testdata::corpus("kubelet/windows-kubelet-klogfile-v1.17.log")?;
+    out.push(windows.to_string_lossy().into_owned());
     out.sort();
-    out
+    Some(out)
 }
 
 fn main() {
@@ -60,18 +60,12 @@ fn main() {
         .nth(1)
         .and_then(|a| a.parse().ok())
         .unwrap_or(8);
+    let Some(files) = files() else {
+        return; // the skip line naming WHODUNNIT_CORPUS is printed
+    };
     let mut raw = Vec::new();
-    for p in files() {
-        let b = std::fs::read(&p).unwrap();
-        let plain = if b.starts_with(&[0x1f, 0x8b]) {
-            let mut o = Vec::new();
-            flate2::read::MultiGzDecoder::new(&b[..])
-                .read_to_end(&mut o)
-                .unwrap();
-            o
-        } else {
-            b
-        };
+    for p in files {
+        let plain = whodunnit_testdata::gunzip_if(whodunnit_testdata::read(&p));
         for c in 0..copies {
             raw.push((format!("{p}#{c}"), plain.clone()));
         }

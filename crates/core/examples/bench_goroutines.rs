@@ -32,13 +32,12 @@ fn main() {
         .nth(1)
         .and_then(|a| a.parse().ok())
         .unwrap_or(128);
-    let dir = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../tests/fixtures/goroutines/"
-    );
+    let Some(dir) = whodunnit_testdata::corpus("goroutines") else {
+        return; // the skip line naming WHODUNNIT_CORPUS is printed
+    };
     let mut unit = Vec::new();
     for p in PARTS {
-        let mut b = std::fs::read(format!("{dir}{p}")).expect("corpus file");
+        let mut b = whodunnit_testdata::read(dir.join(p));
         if !b.ends_with(b"\n") {
             b.push(b'\n');
         }

@@ -3,32 +3,21 @@
 //! in real logs the way processes print them — after klog lines of a `--log-file`, line by line
 //! as journald JSON entries, and as containerd's one-line logrus `=== BEGIN goroutine stack
 //! dump ===` message. The file stays a node log with the log's own entries, and the goroutine
-//! report sees the dump. Fixtures are built here from the existing ones (no new data files).
+//! report sees the dump. Inputs are built here from corpus files read in place (no data files).
 
-use flate2::read::GzDecoder;
 use std::collections::BTreeMap;
-use std::io::Read;
 use whodunnit_core::format::FormatData;
 use whodunnit_core::goroutine::{goroutine_data, report, GoroutineQuery};
 use whodunnit_core::time::{parse_rfc3339, NO_TIME};
 use whodunnit_core::{parse_bytes, Dataset, FileIngest, FileMeta, Format, ParsedFile};
 
-const FIX: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures/");
-
 /// 2019-05-20T00:00:00Z, as in tests/nodelog.rs, so assumed years are stable.
 const MTIME_MS: i64 = 1_558_310_400_000;
 
+/// A corpus file as text; every test starts with `require_corpus!()`, so it is there.
 fn read(rel: &str) -> String {
-    let bytes = std::fs::read(format!("{FIX}{rel}")).unwrap_or_else(|e| panic!("{rel}: {e}"));
-    if rel.ends_with(".gz") {
-        let mut s = String::new();
-        GzDecoder::new(&bytes[..])
-            .read_to_string(&mut s)
-            .expect("gunzip");
-        s
-    } else {
-        String::from_utf8(bytes).expect("utf-8 fixture")
-    }
+    let p = whodunnit_testdata::corpus(rel).expect("the test checked for the corpus");
+    String::from_utf8(whodunnit_testdata::read(p)).expect("utf-8 corpus file")
 }
 
 fn dump() -> String {
@@ -106,7 +95,7 @@ fn fingerprint(f: &ParsedFile) -> String {
 /// klog `--log-file`: 200 real lines, the dump (as a crashing process prints it to the same
 /// file), 200 more real lines.
 fn klog_with_dump() -> (String, String) {
-    let log = read("kubelet/windows-kubelet-klogfile-v1.17.log.gz");
+    let log = read("kubelet/windows-kubelet-klogfile-v1.17.log");
     let lines: Vec<&str> = log.lines().collect();
     let head = lines[..200].join("\n");
     let tail = lines[200..400].join("\n");
@@ -118,6 +107,7 @@ fn klog_with_dump() -> (String, String) {
 
 #[test]
 fn dump_in_klog_file_reaches_the_goroutine_report() {
+    whodunnit_testdata::require_corpus!();
     let (with, without) = klog_with_dump();
     let f = parse("kubelet.log", &with);
     let plain = parse("kubelet.log", &without);
@@ -163,6 +153,7 @@ fn dump_in_klog_file_reaches_the_goroutine_report() {
 
 #[test]
 fn runtime_hang_finding_sees_the_embedded_pile_up() {
+    whodunnit_testdata::require_corpus!();
     let (with, _) = klog_with_dump();
     let ds = Dataset {
         files: vec![parse("kubelet.log", &with)],
@@ -193,7 +184,8 @@ fn runtime_hang_finding_sees_the_embedded_pile_up() {
 
 #[test]
 fn two_panics_separated_by_log_lines_are_two_snapshots() {
-    let log = read("kubelet/windows-kubelet-klogfile-v1.17.log.gz");
+    whodunnit_testdata::require_corpus!();
+    let log = read("kubelet/windows-kubelet-klogfile-v1.17.log");
     let lines: Vec<&str> = log.lines().collect();
     let d = dump();
     let text = format!(
@@ -228,7 +220,7 @@ fn journal_with_dump() -> (String, String, i64) {
 /// As [`journal_with_dump`]; with `every > 0`, a real entry of another unit of the same journal
 /// is interleaved after every `every` dump lines (a whole-node journal).
 fn journal_with_dump_every(every: usize) -> (String, String, i64) {
-    let log = read("kubelet/sonobuoy-systemd-logs/results-0.10-ip-10-0-9-16.journal.jsonl.gz");
+    let log = read("kubelet/sonobuoy-systemd-logs/results-0.10-ip-10-0-9-16.journal.jsonl");
     let lines: Vec<&str> = log.lines().collect();
     let k = lines[..1000]
         .iter()
@@ -273,6 +265,7 @@ fn journal_with_dump_every(every: usize) -> (String, String, i64) {
 
 #[test]
 fn dump_in_journald_json_reaches_the_goroutine_report() {
+    whodunnit_testdata::require_corpus!();
     let (with, without, t_dump) = journal_with_dump();
     let f = parse("node.journal.jsonl", &with);
     let plain = parse("node.journal.jsonl", &without);
@@ -290,6 +283,7 @@ fn dump_in_journald_json_reaches_the_goroutine_report() {
 
 #[test]
 fn dump_in_a_whole_node_journal_survives_interleaved_units() {
+    whodunnit_testdata::require_corpus!();
     // Other units' entries land between the kubelet's dump lines (every 7th, 50th and 97th
     // line, so some fall between a function and its file line, some at goroutine ends).
     for every in [7, 50, 97] {
@@ -315,6 +309,7 @@ fn logrus_dump_line(time: &str) -> String {
 
 #[test]
 fn containerd_logrus_dump_reaches_the_goroutine_report() {
+    whodunnit_testdata::require_corpus!();
     // Real logrus lines (repeated past the sniffer's sample, as a long-running daemon's log
     // is), the dump, then the lines again.
     let real = read("kubelet/lnav-logfile_logfmt-virtual-kubelet-logrus.log");
@@ -367,6 +362,7 @@ fn containerd_logrus_dump_reaches_the_goroutine_report() {
 
 #[test]
 fn embedded_dumps_do_not_depend_on_chunking() {
+    whodunnit_testdata::require_corpus!();
     let (klog, _) = klog_with_dump();
     let (journal, _, _) = journal_with_dump();
     for (name, text) in [("kubelet.log", klog), ("node.journal.jsonl", journal)] {
@@ -383,6 +379,7 @@ fn embedded_dumps_do_not_depend_on_chunking() {
 
 #[test]
 fn reports_written_before_embedded_dumps_still_read() {
+    whodunnit_testdata::require_corpus!();
     let (klog, _) = klog_with_dump();
     let f = parse("kubelet.log", &klog);
     let mut v = serde_json::to_value(&f).unwrap();
@@ -400,10 +397,11 @@ fn reports_written_before_embedded_dumps_still_read() {
 
 #[test]
 fn redating_the_log_redates_its_dump() {
+    whodunnit_testdata::require_corpus!();
     // Year-less klog lines (no file header), the mtime says 2021; the journal beside it is
     // from 2017: resolve_years moves the log, and the dump inside moves with it.
     // The kubelet's own klog lines, taken from a sonobuoy journal's kubelet MESSAGEs.
-    let journal = read("kubelet/sonobuoy-systemd-logs/results-0.10-ip-10-0-9-16.journal.jsonl.gz");
+    let journal = read("kubelet/sonobuoy-systemd-logs/results-0.10-ip-10-0-9-16.journal.jsonl");
     let klog: Vec<String> = journal
         .lines()
         .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
@@ -425,7 +423,7 @@ fn redating_the_log_redates_its_dump() {
     ));
     ds.add(parse(
         "journal.jsonl",
-        &read("kubelet/sonobuoy-systemd-logs/results-0.10-ip-10-0-9-206.journal.jsonl.gz"),
+        &read("kubelet/sonobuoy-systemd-logs/results-0.10-ip-10-0-9-206.journal.jsonl"),
     ));
     let before = goroutine_data(&ds.files[0]).unwrap().snapshots[0].time;
     // The dump takes the time of the last klog line before it: `I1213 hh:mm:ss.uuuuuu`.

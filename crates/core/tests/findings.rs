@@ -1,6 +1,7 @@
-//! Findings detectors on real corpus files (tests/fixtures/{kubelet,goroutines,audit}) and on
-//! scenario fixtures built by editing real events (tests/fixtures/scenarios, see each README),
-//! with a negative test per detector: files where its pattern is absent must not fire it.
+//! Findings detectors on real files (the corpus's `kubelet/` and `goroutines/`, read in place;
+//! `tests/fixtures/audit`) and on scenarios built by editing real events (generated at test time
+//! by `whodunnit_testdata::scenarios`, see its docs), with a negative test per detector: files
+//! where its pattern is absent must not fire it. Tests that need the corpus skip without it.
 
 use std::io::Read;
 use whodunnit_core::findings::{
@@ -10,7 +11,7 @@ use whodunnit_core::nodelog::resolve_years;
 use whodunnit_core::time::parse_rfc3339;
 use whodunnit_core::{parse_bytes, Dataset, FileMeta, Severity};
 
-const FIX: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures/");
+use std::path::PathBuf;
 
 /// A fixed "last modified" (2019-05-20), so years assumed for yearless logs are stable.
 const MTIME_MS: i64 = 1_558_310_400_000;
@@ -26,11 +27,41 @@ impl TextSource for Files {
     }
 }
 
-fn load(paths: &[&str]) -> (Dataset, Files) {
+/// Where a test file lies: `scenarios/…` generated, `audit/…` in tests/fixtures, the rest in
+/// the corpus; `None` when that needs the absent corpus.
+fn locate(rel: &str) -> Option<PathBuf> {
+    if let Some(s) = rel.strip_prefix("scenarios/") {
+        whodunnit_testdata::scenario(s)
+    } else if rel.starts_with("audit/") {
+        Some(whodunnit_testdata::fixture(rel))
+    } else {
+        whodunnit_testdata::corpus(rel)
+    }
+}
+
+/// `load(paths)`, or return from the calling test (skipped) when the corpus is absent.
+macro_rules! load {
+    ($paths:expr) => {
+        match load($paths) {
+            Some(loaded) => loaded,
+            None => return,
+        }
+    };
+}
+
+/// The findings over `paths`, or return from the calling test (skipped) without the corpus.
+macro_rules! run {
+    ($paths:expr) => {{
+        let (ds, files) = load!($paths);
+        detect_with(&ds, &files)
+    }};
+}
+
+fn load(paths: &[&str]) -> Option<(Dataset, Files)> {
     let mut ds = Dataset::default();
     let mut texts = Vec::new();
     for p in paths {
-        let bytes = std::fs::read(format!("{FIX}{p}")).unwrap_or_else(|e| panic!("{p}: {e}"));
+        let bytes = whodunnit_testdata::read(locate(p)?);
         let plain = if bytes.starts_with(&[0x1f, 0x8b]) {
             let mut out = Vec::new();
             flate2::read::MultiGzDecoder::new(&bytes[..])
@@ -51,12 +82,7 @@ fn load(paths: &[&str]) -> (Dataset, Files) {
         texts.push(plain);
     }
     resolve_years(&mut ds);
-    (ds, Files(texts))
-}
-
-fn run(paths: &[&str]) -> FindingsReport {
-    let (ds, files) = load(paths);
-    detect_with(&ds, &files)
+    Some((ds, Files(texts)))
 }
 
 fn of(rep: &FindingsReport, d: Detector) -> Vec<&Finding> {
@@ -68,12 +94,12 @@ fn t(s: &str) -> i64 {
 }
 
 const SONOBUOY: &[&str] = &[
-    "kubelet/sonobuoy-systemd-logs/results-0.10-ip-10-0-26-239.journal.jsonl.gz",
-    "kubelet/sonobuoy-systemd-logs/results-0.10-ip-10-0-9-16.journal.jsonl.gz",
-    "kubelet/sonobuoy-systemd-logs/results-0.10-ip-10-0-9-206.journal.jsonl.gz",
-    "kubelet/sonobuoy-systemd-logs/results-0.9-ip-10-0-26-239.journal.jsonl.gz",
-    "kubelet/sonobuoy-systemd-logs/results-0.9-ip-10-0-9-16.journal.jsonl.gz",
-    "kubelet/sonobuoy-systemd-logs/results-0.9-ip-10-0-9-206.journal.jsonl.gz",
+    "kubelet/sonobuoy-systemd-logs/results-0.10-ip-10-0-26-239.journal.jsonl",
+    "kubelet/sonobuoy-systemd-logs/results-0.10-ip-10-0-9-16.journal.jsonl",
+    "kubelet/sonobuoy-systemd-logs/results-0.10-ip-10-0-9-206.journal.jsonl",
+    "kubelet/sonobuoy-systemd-logs/results-0.9-ip-10-0-26-239.journal.jsonl",
+    "kubelet/sonobuoy-systemd-logs/results-0.9-ip-10-0-9-16.journal.jsonl",
+    "kubelet/sonobuoy-systemd-logs/results-0.9-ip-10-0-9-206.journal.jsonl",
 ];
 
 const AUDIT_REAL: &[&str] = &[
@@ -104,7 +130,7 @@ const MEMORY: &[&str] = &["scenarios/memory-pressure/node.journal.jsonl"];
 
 #[test]
 fn namespace_stall_scenario_names_the_gap_and_the_apiservice() {
-    let rep = run(NAMESPACE_STALL);
+    let rep = run!(NAMESPACE_STALL);
     let f = of(&rep, Detector::StalledNamespaceDeletion);
     assert_eq!(f.len(), 1, "{:#?}", rep.findings);
     let f = f[0];
@@ -140,7 +166,7 @@ fn namespace_stall_scenario_names_the_gap_and_the_apiservice() {
 
 #[test]
 fn namespace_stall_without_controller_manager_says_what_is_missing() {
-    let rep = run(&NAMESPACE_STALL[..1]);
+    let rep = run!(&NAMESPACE_STALL[..1]);
     let f = of(&rep, Detector::StalledNamespaceDeletion);
     assert_eq!(f.len(), 1);
     assert!(f[0].missing[0].contains("kube-controller-manager log"));
@@ -149,7 +175,7 @@ fn namespace_stall_without_controller_manager_says_what_is_missing() {
 #[test]
 fn namespace_stall_negative_on_real_audit_logs() {
     // falco's file deletes namespace foo, but nothing inside it is deleted later.
-    let rep = run(AUDIT_REAL);
+    let rep = run!(AUDIT_REAL);
     assert!(of(&rep, Detector::StalledNamespaceDeletion).is_empty());
 }
 
@@ -157,7 +183,7 @@ fn namespace_stall_negative_on_real_audit_logs() {
 
 #[test]
 fn list_storm_scenario() {
-    let rep = run(LIST_STORM);
+    let rep = run!(LIST_STORM);
     let f = of(&rep, Detector::ListStorm);
     assert_eq!(f.len(), 1);
     let f = f[0];
@@ -194,7 +220,10 @@ fn list_storm_scenario() {
 #[test]
 fn list_storm_negative() {
     for files in [AUDIT_REAL, HOT_LOOP, &NAMESPACE_STALL[..1]] {
-        assert!(of(&run(files), Detector::ListStorm).is_empty(), "{files:?}");
+        assert!(
+            of(&run!(files), Detector::ListStorm).is_empty(),
+            "{files:?}"
+        );
     }
 }
 
@@ -202,7 +231,7 @@ fn list_storm_negative() {
 
 #[test]
 fn cni_hang_links_kubelet_period_to_lock_waiters() {
-    let rep = run(CNI_HANG);
+    let rep = run!(CNI_HANG);
     let f = of(&rep, Detector::RuntimeHang);
     assert_eq!(f.len(), 1, "{:#?}", f);
     let f = f[0];
@@ -226,7 +255,7 @@ fn cni_hang_links_kubelet_period_to_lock_waiters() {
 
 #[test]
 fn kubelet_period_alone_asks_for_a_dump() {
-    let rep = run(&CNI_HANG[..1]);
+    let rep = run!(&CNI_HANG[..1]);
     let f = of(&rep, Detector::RuntimeHang);
     assert_eq!(f.len(), 1);
     assert!(f[0].missing.iter().any(|m| m.contains("goroutine dump")));
@@ -234,7 +263,7 @@ fn kubelet_period_alone_asks_for_a_dump() {
 
 #[test]
 fn real_lock_pile_up_is_reported() {
-    let rep = run(&["goroutines/combinestacks_write-stacks-2.txt"]);
+    let rep = run!(&["goroutines/combinestacks_write-stacks-2.txt"]);
     let f = of(&rep, Detector::RuntimeHang);
     assert_eq!(f.len(), 1);
     assert!(f[0].title.contains("150 waiters"));
@@ -244,9 +273,9 @@ fn real_lock_pile_up_is_reported() {
 #[test]
 fn runtime_hang_negative() {
     // The sonobuoy journals have one PLEG line per node at kubelet start: no hang.
-    assert!(of(&run(SONOBUOY), Detector::RuntimeHang).is_empty());
+    assert!(of(&run!(SONOBUOY), Detector::RuntimeHang).is_empty());
     assert!(of(
-        &run(&["goroutines/gostackparse_waitsince.txt"]),
+        &run!(&["goroutines/gostackparse_waitsince.txt"]),
         Detector::RuntimeHang
     )
     .is_empty());
@@ -256,7 +285,7 @@ fn runtime_hang_negative() {
 
 #[test]
 fn memory_chain_scenario() {
-    let rep = run(MEMORY);
+    let rep = run!(MEMORY);
     let f = of(&rep, Detector::MemoryPressure);
     assert_eq!(f.len(), 1);
     let f = f[0];
@@ -273,7 +302,7 @@ fn memory_chain_scenario() {
 
 #[test]
 fn real_kernel_oom_kill_is_reported_untimed() {
-    let rep = run(&["kubelet/npd-kernel-problems/oom_kill"]);
+    let rep = run!(&["kubelet/npd-kernel-problems/oom_kill"]);
     let f = of(&rep, Detector::MemoryPressure);
     assert_eq!(f.len(), 1);
     assert_eq!(f[0].from_text, "");
@@ -283,15 +312,15 @@ fn real_kernel_oom_kill_is_reported_untimed() {
 #[test]
 fn memory_negative() {
     // sonobuoy: hundreds of "eviction manager: failed to get summary stats" — blind, not pressure.
-    assert!(of(&run(SONOBUOY), Detector::MemoryPressure).is_empty());
-    assert!(of(&run(IMAGE_PULL), Detector::MemoryPressure).is_empty());
+    assert!(of(&run!(SONOBUOY), Detector::MemoryPressure).is_empty());
+    assert!(of(&run!(IMAGE_PULL), Detector::MemoryPressure).is_empty());
 }
 
 // ---- 5. image pull stampede ---------------------------------------------------------------
 
 #[test]
 fn image_pull_scenario() {
-    let rep = run(IMAGE_PULL);
+    let rep = run!(IMAGE_PULL);
     let f = of(&rep, Detector::ImagePullStampede);
     assert_eq!(f.len(), 1);
     let f = f[0];
@@ -307,15 +336,15 @@ fn image_pull_scenario() {
 
 #[test]
 fn image_pull_negative() {
-    assert!(of(&run(SONOBUOY), Detector::ImagePullStampede).is_empty());
-    assert!(of(&run(MEMORY), Detector::ImagePullStampede).is_empty());
+    assert!(of(&run!(SONOBUOY), Detector::ImagePullStampede).is_empty());
+    assert!(of(&run!(MEMORY), Detector::ImagePullStampede).is_empty());
 }
 
 // ---- 6. hot loop ---------------------------------------------------------------------------
 
 #[test]
 fn hot_loop_scenario() {
-    let rep = run(HOT_LOOP);
+    let rep = run!(HOT_LOOP);
     let f = of(&rep, Detector::HotLoop);
     assert_eq!(f.len(), 1);
     assert!(
@@ -334,7 +363,7 @@ fn hot_loop_scenario() {
 #[test]
 fn hot_loop_negative() {
     for files in [AUDIT_REAL, LIST_STORM, &NAMESPACE_STALL[..1]] {
-        assert!(of(&run(files), Detector::HotLoop).is_empty(), "{files:?}");
+        assert!(of(&run!(files), Detector::HotLoop).is_empty(), "{files:?}");
     }
 }
 
@@ -342,7 +371,7 @@ fn hot_loop_negative() {
 
 #[test]
 fn sonobuoy_nodes_not_ready_at_kubelet_start() {
-    let rep = run(SONOBUOY);
+    let rep = run!(SONOBUOY);
     let f = of(&rep, Detector::NodeNotReady);
     let titles: Vec<&str> = f.iter().map(|f| f.title.as_str()).collect();
     assert_eq!(
@@ -372,10 +401,10 @@ fn sonobuoy_nodes_not_ready_at_kubelet_start() {
 fn not_ready_negative() {
     // The Windows kubelet log: "PLEG is not healthy: pleg has yet to be successful" for a few
     // ms after each kubelet start — blips, not episodes.
-    let windows: &[&str] = &["kubelet/windows-kubelet-klogfile-v1.17.log.gz"];
+    let windows: &[&str] = &["kubelet/windows-kubelet-klogfile-v1.17.log"];
     for files in [MEMORY, IMAGE_PULL, AUDIT_REAL, windows] {
         assert!(
-            of(&run(files), Detector::NodeNotReady).is_empty(),
+            of(&run!(files), Detector::NodeNotReady).is_empty(),
             "{files:?}"
         );
     }
@@ -385,7 +414,7 @@ fn not_ready_negative() {
 
 #[test]
 fn discovery_outage_scenario() {
-    let rep = run(&NAMESPACE_STALL[1..]);
+    let rep = run!(&NAMESPACE_STALL[1..]);
     let f = of(&rep, Detector::DiscoveryOutage);
     assert_eq!(f.len(), 1);
     assert!(
@@ -402,7 +431,7 @@ fn discovery_outage_scenario() {
 fn discovery_negative() {
     for files in [SONOBUOY, AUDIT_REAL, MEMORY] {
         assert!(
-            of(&run(files), Detector::DiscoveryOutage).is_empty(),
+            of(&run!(files), Detector::DiscoveryOutage).is_empty(),
             "{files:?}"
         );
     }
@@ -412,7 +441,7 @@ fn discovery_negative() {
 
 #[test]
 fn report_round_trips_and_lists_every_detector() {
-    let (ds, _) = load(CNI_HANG);
+    let (ds, _) = load!(CNI_HANG);
     let rep = detect(&ds);
     assert_eq!(rep.detectors.len(), Detector::ALL.len());
     let ids: Vec<&str> = rep.findings.iter().map(|f| f.id.as_str()).collect();
@@ -452,7 +481,10 @@ proptest::proptest! {
     /// is ordered.
     #[test]
     fn edited_kubelet_lines_keep_spans_ordered(stamps in proptest::collection::vec(0u32..86_400, 1..40)) {
-        let base = std::fs::read_to_string(format!("{FIX}scenarios/cni-lock-hang/kubelet.journal.jsonl")).unwrap();
+        let Some(path) = whodunnit_testdata::scenario("cni-lock-hang/kubelet.journal.jsonl") else {
+            return Ok(());
+        };
+        let base = std::fs::read_to_string(path).unwrap();
         let line = base.lines().next().unwrap();
         let mut text = String::new();
         for (i, s) in stamps.iter().enumerate() {
@@ -481,7 +513,7 @@ fn regex_free_replace_stamp(line: &str, us: u64) -> String {
 
 #[test]
 fn wanted_ranges_then_texts_name_the_apiservice() {
-    let (ds, files) = load(NAMESPACE_STALL);
+    let (ds, files) = load!(NAMESPACE_STALL);
     // Without text the label is masked: the APIService is not named.
     let blind = detect(&ds);
     let f = &of(&blind, Detector::StalledNamespaceDeletion)[0];
@@ -512,7 +544,7 @@ fn wanted_ranges_then_texts_name_the_apiservice() {
 fn namespace_recreated_in_between_is_not_a_stall() {
     // The scenario's namespace DELETE, edited into a re-creation two days later: the late
     // deletions then belong to the new namespace.
-    let path = format!("{FIX}scenarios/namespace-stall/audit.log");
+    let path = whodunnit_testdata::scenario_or_skip!("namespace-stall/audit.log");
     let text = std::fs::read_to_string(path).unwrap();
     let first = text.lines().next().unwrap();
     let create = first

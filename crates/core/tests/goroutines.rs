@@ -7,13 +7,12 @@ use whodunnit_core::goroutine::report::SnapshotRef;
 use whodunnit_core::goroutine::{self, diff, report, GoroutineQuery, Similarity};
 use whodunnit_core::{parse_bytes, Dataset, FileMeta, Format, FormatData, ParsedFile};
 
-const DIR: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../tests/fixtures/goroutines/"
-);
-
-fn read(name: &str) -> Vec<u8> {
-    std::fs::read(format!("{DIR}{name}")).unwrap_or_else(|e| panic!("{name}: {e}"))
+/// The bytes of a dump in the corpus's `goroutines/`, read in place; skips the calling test when
+/// the corpus is absent.
+macro_rules! read {
+    ($name:expr) => {
+        whodunnit_testdata::corpus_bytes_or_skip!(&format!("goroutines/{}", $name))
+    };
 }
 
 fn parse(name: &str, bytes: &[u8]) -> ParsedFile {
@@ -100,7 +99,7 @@ const CORPUS: &[Expected] = &[
 #[test]
 fn every_corpus_file_parses_with_expected_counts() {
     for &(name, goroutines, groups, pp) in CORPUS {
-        let f = parse(name, &read(name));
+        let f = parse(name, &read!(name));
         assert_eq!(f.format, Format::GoroutineDump, "{name}");
         let d = data(&f);
         let got: Vec<u64> = d.snapshots.iter().map(|s| s.total).collect();
@@ -125,7 +124,7 @@ fn every_corpus_file_parses_with_expected_counts() {
 #[test]
 fn negative_sample_is_not_a_goroutine_dump() {
     let name = "combinestacks_oom-killed.txt";
-    let bytes = read(name);
+    let bytes = read!(name);
     let lines: Vec<&[u8]> = bytes.split(|&c| c == b'\n').take(64).collect();
     assert!(goroutine::sniff(&lines) < 20);
 }
@@ -134,7 +133,7 @@ fn negative_sample_is_not_a_goroutine_dump() {
 fn fatal_error_runtime_stack_is_kept() {
     let name = "combinestacks_oom-panic-113-other-threads.txt";
     let rep = report(
-        &dataset(vec![parse(name, &read(name))]),
+        &dataset(vec![parse(name, &read!(name))]),
         &GoroutineQuery::default(),
     );
     let s = &rep.snapshots[0];
@@ -153,7 +152,7 @@ fn pprof_totals_match_their_header() {
         "combinestacks_pprof-http-text.txt",
         "combinestacks_write-stacks-1.txt",
     ] {
-        let f = parse(name, &read(name));
+        let f = parse(name, &read!(name));
         let s = &data(&f).snapshots[0];
         assert_eq!(s.declared_total, Some(s.total), "{name}");
     }
@@ -163,7 +162,7 @@ fn pprof_totals_match_their_header() {
 fn write_stacks_2_has_150_waiters_on_one_lock() {
     let name = "combinestacks_write-stacks-2.txt";
     let rep = report(
-        &dataset(vec![parse(name, &read(name))]),
+        &dataset(vec![parse(name, &read!(name))]),
         &GoroutineQuery::default(),
     );
     assert_eq!(rep.lock_groups.len(), 1);
@@ -195,7 +194,7 @@ fn write_stacks_2_has_150_waiters_on_one_lock() {
 fn go124_internal_sync_waiter_is_found() {
     let name = "kvstore_raft_goroutines_go124_windows.txt";
     let rep = report(
-        &dataset(vec![parse(name, &read(name))]),
+        &dataset(vec![parse(name, &read!(name))]),
         &GoroutineQuery::default(),
     );
     assert_eq!(rep.lock_groups.len(), 1);
@@ -212,7 +211,9 @@ fn go124_internal_sync_waiter_is_found() {
 #[test]
 fn pprof_debug1_with_spaces_for_tabs() {
     let name = "combinestacks_pprof-http-text.txt";
-    let spaced = String::from_utf8(read(name)).unwrap().replace('\t', "    ");
+    let spaced = String::from_utf8(read!(name))
+        .unwrap()
+        .replace('\t', "    ");
     let f = parse(name, spaced.as_bytes());
     assert_eq!(f.diags.skipped_lines, 0);
     let rep = report(&dataset(vec![f]), &GoroutineQuery::default());
@@ -224,7 +225,7 @@ fn pprof_debug1_with_spaces_for_tabs() {
 fn pprof_debug1_waiters_are_grouped_by_call_site() {
     let name = "combinestacks_pprof-http-text.txt";
     let rep = report(
-        &dataset(vec![parse(name, &read(name))]),
+        &dataset(vec![parse(name, &read!(name))]),
         &GoroutineQuery::default(),
     );
     let w: Vec<(String, u64)> = rep
@@ -245,7 +246,7 @@ fn pprof_debug1_waiters_are_grouped_by_call_site() {
 #[test]
 fn similarity_levels_nest() {
     for &(name, ..) in CORPUS {
-        let ds = dataset(vec![parse(name, &read(name))]);
+        let ds = dataset(vec![parse(name, &read!(name))]);
         let n = |similarity| {
             report(
                 &ds,
@@ -318,7 +319,7 @@ fn wrapped(bytes: &[u8], how: &str) -> Vec<u8> {
 #[test]
 fn wrapped_dumps_read_like_the_original() {
     let name = "combinestacks_write-stacks-2.txt";
-    let bytes = read(name);
+    let bytes = read!(name);
     for how in [
         "journald",
         "cri",
@@ -350,7 +351,7 @@ fn wrapped_dumps_read_like_the_original() {
 fn go121_middle_elision_and_go122_headers() {
     // Go 1.21+ elides in the middle (`...N frames elided...`, innermost and outermost frames
     // kept); Go 1.22+ (GODEBUG/runtime crash output) adds `gp= m= mp=` to headers.
-    let text = String::from_utf8(read("gostackparse_frameselided_goroutine.txt")).unwrap();
+    let text = String::from_utf8(read!("gostackparse_frameselided_goroutine.txt")).unwrap();
     let text = text
         .replace(
             "goroutine 18 [running]:",
@@ -382,11 +383,11 @@ fn go121_middle_elision_and_go122_headers() {
 
 #[test]
 fn several_dumps_in_one_file_are_snapshots() {
-    let mut bytes = read("gostackparse_waitsince.txt");
+    let mut bytes = read!("gostackparse_waitsince.txt");
     bytes.extend_from_slice(b"\n");
-    bytes.extend_from_slice(&read("combinestacks_write-stacks-2.txt"));
+    bytes.extend_from_slice(&read!("combinestacks_write-stacks-2.txt"));
     bytes.extend_from_slice(b"\nSIGQUIT: quit\nPC=0x46b3e1 m=0 sigcode=0\n\n");
-    bytes.extend_from_slice(&read("gostackparse_waitsince.txt"));
+    bytes.extend_from_slice(&read!("gostackparse_waitsince.txt"));
     let f = parse("multi", &bytes);
     let got: Vec<u64> = data(&f).snapshots.iter().map(|s| s.total).collect();
     assert_eq!(got, vec![9, 154, 9]);
@@ -415,7 +416,7 @@ fn with_ages(bytes: &[u8], age: impl Fn(usize) -> Option<u32>) -> Vec<u8> {
 
 #[test]
 fn evenly_spaced_waiters_are_flagged_periodic() {
-    let bytes = read("combinestacks_write-stacks-2.txt");
+    let bytes = read!("combinestacks_write-stacks-2.txt");
     // One waiter every 2 minutes for 150 waiters (a kubelet-like periodic caller).
     let aged = with_ages(&bytes, |i| Some(1 + 2 * i as u32));
     let rep = report(
@@ -449,7 +450,7 @@ fn evenly_spaced_waiters_are_flagged_periodic() {
 
 #[test]
 fn diff_finds_goroutines_that_waited_longer_and_vanished() {
-    let bytes = read("combinestacks_write-stacks-2.txt");
+    let bytes = read!("combinestacks_write-stacks-2.txt");
     let before = with_ages(&bytes, |_| Some(3));
     // Later: everyone waits 5 minutes, and goroutine 34 (the resolver) is gone.
     let later = with_ages(&bytes, |_| Some(5));
@@ -481,7 +482,7 @@ fn diff_finds_goroutines_that_waited_longer_and_vanished() {
 #[test]
 fn filters_search_function_file_and_state() {
     let name = "combinestacks_write-stacks-2.txt";
-    let ds = dataset(vec![parse(name, &read(name))]);
+    let ds = dataset(vec![parse(name, &read!(name))]);
     let q = |text: &str, state: &str, package: &str| {
         report(
             &ds,
@@ -505,7 +506,7 @@ fn filters_search_function_file_and_state() {
 fn created_by_tree_nests_by_parent_goroutine() {
     let name = "kvstore_raft_goroutines_go124_windows.txt";
     let rep = report(
-        &dataset(vec![parse(name, &read(name))]),
+        &dataset(vec![parse(name, &read!(name))]),
         &GoroutineQuery::default(),
     );
     let total: u64 = rep.tree.iter().map(count).sum();
@@ -522,7 +523,7 @@ fn created_by_tree_nests_by_parent_goroutine() {
 #[test]
 fn data_is_compact() {
     let name = "combinestacks_oom-panic-113-other-threads.txt";
-    let bytes = read(name);
+    let bytes = read!(name);
     let f = parse(name, &bytes);
     let json = serde_json::to_vec(data(&f)).unwrap();
     // Round trip: offline reports reload the same data.
@@ -540,7 +541,7 @@ fn data_is_compact() {
 fn gzipped_dumps_read_the_same() {
     use std::io::Write;
     for &(name, ..) in CORPUS {
-        let bytes = read(name);
+        let bytes = read!(name);
         let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
         e.write_all(&bytes).unwrap();
         let gz = e.finish().unwrap();
@@ -571,9 +572,14 @@ proptest! {
 
     #[test]
     fn chunking_does_not_change_the_result(sizes in prop::collection::vec(1usize..5000, 1..8)) {
-        let mut bytes = read("gostackparse_waitsince.txt");
-        bytes.extend_from_slice(&wrapped(&read("combinestacks_write-stacks-2.txt"), "logrus"));
-        bytes.extend_from_slice(&read("combinestacks_pprof-http-text.txt"));
+        if whodunnit_testdata::corpus_root().is_none() {
+            return Ok(());
+        }
+        // Inside proptest's closure `read!`'s skip cannot return: the corpus was checked above.
+        let dump = |n: &str| whodunnit_testdata::read(whodunnit_testdata::corpus(&format!("goroutines/{n}")).unwrap());
+        let mut bytes = dump("gostackparse_waitsince.txt");
+        bytes.extend_from_slice(&wrapped(&dump("combinestacks_write-stacks-2.txt"), "logrus"));
+        bytes.extend_from_slice(&dump("combinestacks_pprof-http-text.txt"));
         let whole = parse_chunked(&bytes, &[bytes.len()]);
         prop_assert_eq!(whole, parse_chunked(&bytes, &sizes));
     }

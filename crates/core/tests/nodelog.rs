@@ -1,4 +1,5 @@
-//! Node-log parsing against the real corpus (tests/fixtures/kubelet, provenance in SOURCES.md):
+//! Node-log parsing against the real corpus (its `kubelet/`, read in place; provenance in its
+//! SOURCES.md):
 //! per file the entry and event counts, first/last time (UTC), detected sub-format and the
 //! counts of several event kinds; plus the year/zone rules and chunking invariance.
 
@@ -8,20 +9,41 @@ use whodunnit_core::nodelog::YearSource;
 use whodunnit_core::time::fmt_micros;
 use whodunnit_core::{parse_bytes, FileIngest, FileMeta, Format, ParsedFile};
 
-const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures/kubelet/");
+/// The bytes of a file of the corpus's `kubelet/`; skips the calling test without the corpus.
+macro_rules! bytes {
+    ($name:expr) => {
+        whodunnit_testdata::corpus_bytes_or_skip!(&format!("kubelet/{}", $name))
+    };
+}
+
+/// A corpus node log, parsed; skips the calling test without the corpus.
+macro_rules! read {
+    ($name:expr $(,)?) => {
+        parse_named($name, &bytes!($name))
+    };
+}
+
+/// A corpus node log gzipped in memory (the corpus holds it plain), parsed as `NAME.gz`.
+macro_rules! read_gz {
+    ($name:expr) => {
+        parse_named(
+            &format!("{}.gz", $name),
+            &whodunnit_testdata::gzip(&bytes!($name)),
+        )
+    };
+}
 
 /// 2019-05-20T00:00:00Z: the "last modified" given to every fixture, so assumed years are stable.
 const MTIME_MS: i64 = 1_558_310_400_000;
 
-fn read(name: &str) -> ParsedFile {
-    let bytes = std::fs::read(format!("{DIR}{name}")).unwrap_or_else(|e| panic!("{name}: {e}"));
+fn parse_named(name: &str, bytes: &[u8]) -> ParsedFile {
     parse_bytes(
         FileMeta {
             name: name.to_string(),
             size: Some(bytes.len() as u64),
             last_modified_ms: Some(MTIME_MS),
         },
-        &bytes,
+        bytes,
     )
 }
 
@@ -144,7 +166,7 @@ const EXPECT: &[Expect] = &[
         kinds: &[("kernel_netdev_stuck", 1)],
     },
     Expect {
-        file: "sonobuoy-systemd-logs/results-0.10-ip-10-0-26-239.journal.jsonl.gz",
+        file: "sonobuoy-systemd-logs/results-0.10-ip-10-0-26-239.journal.jsonl",
         detail: "journalctl -o json",
         records: 1272,
         events: 1272,
@@ -165,7 +187,7 @@ const EXPECT: &[Expect] = &[
         ],
     },
     Expect {
-        file: "sonobuoy-systemd-logs/results-0.10-ip-10-0-9-16.journal.jsonl.gz",
+        file: "sonobuoy-systemd-logs/results-0.10-ip-10-0-9-16.journal.jsonl",
         detail: "journalctl -o json",
         records: 1313,
         events: 1313,
@@ -186,7 +208,7 @@ const EXPECT: &[Expect] = &[
         ],
     },
     Expect {
-        file: "sonobuoy-systemd-logs/results-0.10-ip-10-0-9-206.journal.jsonl.gz",
+        file: "sonobuoy-systemd-logs/results-0.10-ip-10-0-9-206.journal.jsonl",
         detail: "journalctl -o json",
         records: 1695,
         events: 1695,
@@ -209,7 +231,7 @@ const EXPECT: &[Expect] = &[
         ],
     },
     Expect {
-        file: "sonobuoy-systemd-logs/results-0.9-ip-10-0-26-239.journal.jsonl.gz",
+        file: "sonobuoy-systemd-logs/results-0.9-ip-10-0-26-239.journal.jsonl",
         detail: "journalctl -o json",
         records: 754,
         events: 754,
@@ -223,7 +245,7 @@ const EXPECT: &[Expect] = &[
         ],
     },
     Expect {
-        file: "sonobuoy-systemd-logs/results-0.9-ip-10-0-9-16.journal.jsonl.gz",
+        file: "sonobuoy-systemd-logs/results-0.9-ip-10-0-9-16.journal.jsonl",
         detail: "journalctl -o json",
         records: 908,
         events: 908,
@@ -238,7 +260,7 @@ const EXPECT: &[Expect] = &[
         ],
     },
     Expect {
-        file: "sonobuoy-systemd-logs/results-0.9-ip-10-0-9-206.journal.jsonl.gz",
+        file: "sonobuoy-systemd-logs/results-0.9-ip-10-0-9-206.journal.jsonl",
         detail: "journalctl -o json",
         records: 571,
         events: 571,
@@ -252,7 +274,7 @@ const EXPECT: &[Expect] = &[
         ],
     },
     Expect {
-        file: "windows-kubelet-klogfile-v1.17.log.gz",
+        file: "windows-kubelet-klogfile-v1.17.log",
         detail: "klog file (--log-file)",
         records: 25511,
         events: 25512,
@@ -278,7 +300,7 @@ const EXPECT: &[Expect] = &[
 #[test]
 fn every_corpus_file_parses_with_expected_counts_times_and_kinds() {
     for e in EXPECT {
-        let f = read(e.file);
+        let f = read!(e.file);
         assert_eq!(f.format, Format::NodeLog, "{}", e.file);
         let range = f.events.time_range();
         let got_first = range.map_or("-".into(), |r| fmt_micros(r.0));
@@ -302,7 +324,7 @@ fn every_corpus_file_parses_with_expected_counts_times_and_kinds() {
 
 #[test]
 fn windows_klog_year_comes_from_the_file_header_and_restart_is_seen() {
-    let f = read("windows-kubelet-klogfile-v1.17.log.gz");
+    let f = read_gz!("windows-kubelet-klogfile-v1.17.log");
     assert!(f.gzip);
     let FormatData::NodeLog(d) = &f.data else {
         panic!("not a node log")
@@ -329,7 +351,7 @@ fn windows_klog_year_comes_from_the_file_header_and_restart_is_seen() {
 
 #[test]
 fn glog_without_year_takes_it_from_mtime_and_says_so() {
-    let f = read("lnav-logfile_glog.log");
+    let f = read!("lnav-logfile_glog.log");
     let FormatData::NodeLog(d) = &f.data else {
         panic!("not a node log")
     };
@@ -344,7 +366,7 @@ fn glog_without_year_takes_it_from_mtime_and_says_so() {
 
 #[test]
 fn journald_json_derives_the_klog_zone_and_lanes_are_host_component() {
-    let f = read("sonobuoy-systemd-logs/results-0.10-ip-10-0-9-206.journal.jsonl.gz");
+    let f = read!("sonobuoy-systemd-logs/results-0.10-ip-10-0-9-206.journal.jsonl");
     let FormatData::NodeLog(d) = &f.data else {
         panic!("not a node log")
     };
@@ -365,10 +387,11 @@ fn journald_json_derives_the_klog_zone_and_lanes_are_host_component() {
 #[test]
 fn results_do_not_depend_on_chunking() {
     for name in [
-        "windows-kubelet-klogfile-v1.17.log.gz",
-        "sonobuoy-systemd-logs/results-0.9-ip-10-0-9-16.journal.jsonl.gz",
+        "windows-kubelet-klogfile-v1.17.log",
+        "sonobuoy-systemd-logs/results-0.9-ip-10-0-9-16.journal.jsonl",
     ] {
-        let bytes = std::fs::read(format!("{DIR}{name}")).unwrap();
+        // Gzipped in memory, as the fixtures were: chunk edges then fall inside gzip members too.
+        let bytes = whodunnit_testdata::gzip(&bytes!(name));
         let meta = FileMeta {
             name: name.into(),
             size: None,
@@ -572,8 +595,8 @@ fn resolve_years_redates_unanchored_files_from_anchored_ones() {
         "I1213 16:58:30.211756    2975 kubelet.go:1779] hello\n",
         Some(1_620_000_000_000),
     ));
-    ds.add(read(
-        "sonobuoy-systemd-logs/results-0.10-ip-10-0-9-206.journal.jsonl.gz",
+    ds.add(read!(
+        "sonobuoy-systemd-logs/results-0.10-ip-10-0-9-206.journal.jsonl",
     ));
     assert!(fmt_micros(ds.files[0].events.time[0]).starts_with("2020-12-13"));
     assert_eq!(resolve_years(&mut ds), 1);

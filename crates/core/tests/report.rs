@@ -1,14 +1,20 @@
-//! Offline reports: round trip, redaction and versioning, on real corpus files.
+//! Offline reports: round trip, redaction and versioning, on real files (tests/fixtures and the
+//! corpus, read in place; tests that need the corpus skip without it).
 
 use serde_json::Value;
 use std::collections::BTreeSet;
-use std::io::Read;
 use whodunnit_core::query::{answer, Query};
 use whodunnit_core::report::{self, Assets, ExportOptions, ReportState};
 use whodunnit_core::{parse_bytes, Dataset, FileMeta};
 
-fn fixture(rel: &str) -> String {
-    format!("{}/../../tests/fixtures/{rel}", env!("CARGO_MANIFEST_DIR"))
+/// `audit/` and `report/` are the project's fixtures, the rest lies in the corpus (tests that
+/// read it start with `require_corpus!()`).
+fn fixture(rel: &str) -> std::path::PathBuf {
+    if rel.starts_with("audit/") || rel.starts_with("report/") {
+        whodunnit_testdata::fixture(rel)
+    } else {
+        whodunnit_testdata::corpus(rel).expect("the test checked for the corpus")
+    }
 }
 
 const AUDIT: &[&str] = &[
@@ -18,26 +24,17 @@ const AUDIT: &[&str] = &[
     "audit/openshift-clo-k8s.log",
 ];
 const JOURNALS: &[&str] = &[
-    "kubelet/sonobuoy-systemd-logs/results-0.10-ip-10-0-9-16.journal.jsonl.gz",
-    "kubelet/sonobuoy-systemd-logs/results-0.9-ip-10-0-26-239.journal.jsonl.gz",
+    "kubelet/sonobuoy-systemd-logs/results-0.10-ip-10-0-9-16.journal.jsonl",
+    "kubelet/sonobuoy-systemd-logs/results-0.9-ip-10-0-26-239.journal.jsonl",
 ];
 const OTHERS: &[&str] = &[
     "goroutines/gostackparse_waitsince.txt",
     "kubelet/lnav-logfile_glog.log",
 ];
 
-/// The decompressed bytes of a fixture.
+/// The decompressed bytes of a test file.
 fn read(rel: &str) -> Vec<u8> {
-    let raw = std::fs::read(fixture(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"));
-    if raw.starts_with(&[0x1f, 0x8b]) {
-        let mut out = Vec::new();
-        flate2::read::MultiGzDecoder::new(&raw[..])
-            .read_to_end(&mut out)
-            .unwrap();
-        out
-    } else {
-        raw
-    }
+    whodunnit_testdata::gunzip_if(whodunnit_testdata::read(fixture(rel)))
 }
 
 fn dataset(files: &[&str]) -> Dataset {
@@ -84,6 +81,7 @@ fn state_json(html: &str) -> String {
 
 #[test]
 fn round_trip_keeps_every_number() {
+    whodunnit_testdata::require_corpus!();
     let files: Vec<&str> = AUDIT
         .iter()
         .chain(JOURNALS)
@@ -121,6 +119,7 @@ fn round_trip_keeps_every_number() {
 
 #[test]
 fn html_is_self_contained_with_a_strict_policy() {
+    whodunnit_testdata::require_corpus!();
     let ds = dataset(OTHERS);
     let html = report::build_html(
         &fake_assets(),
@@ -140,6 +139,7 @@ fn html_is_self_contained_with_a_strict_policy() {
 
 #[test]
 fn raw_bytes_only_for_opted_in_files() {
+    whodunnit_testdata::require_corpus!();
     let ds = dataset(OTHERS);
     let mut o = opts(false);
     o.include_raw = vec![1];
@@ -177,6 +177,7 @@ fn ipv4s(text: &str) -> BTreeSet<String> {
 
 #[test]
 fn redaction_removes_every_user_ip_node_and_namespace() {
+    whodunnit_testdata::require_corpus!();
     let files: Vec<&str> = AUDIT.iter().chain(JOURNALS).copied().collect();
     // Ground truth straight from the inputs, read as plain JSON.
     let (mut users, mut ips, mut nodes, mut namespaces) = (

@@ -1,30 +1,34 @@
-//! The unified timeline over real node logs and a goroutine dump.
+//! The unified timeline over real node logs and a goroutine dump (corpus files, read in place;
+//! skipped without the corpus).
 
 use whodunnit_core::timeline::{query, TimelineQuery};
 use whodunnit_core::{parse_bytes, Dataset, FileMeta, Severity};
 
-fn fixture(rel: &str) -> Dataset {
-    let mut ds = Dataset::default();
-    for r in rel.split(',') {
-        let p = format!("{}/../../tests/fixtures/{r}", env!("CARGO_MANIFEST_DIR"));
-        ds.add(parse_bytes(
-            FileMeta {
-                name: r.into(),
-                ..FileMeta::default()
-            },
-            &std::fs::read(p).unwrap(),
-        ));
-    }
-    ds
+/// The corpus files `rel` (comma-separated), parsed; skips the calling test without the corpus.
+macro_rules! fixture {
+    ($rel:expr) => {{
+        let mut ds = Dataset::default();
+        for r in $rel.split(',') {
+            let bytes = whodunnit_testdata::corpus_bytes_or_skip!(r);
+            ds.add(parse_bytes(
+                FileMeta {
+                    name: r.into(),
+                    ..FileMeta::default()
+                },
+                &bytes,
+            ));
+        }
+        ds
+    }};
 }
 
-const FILES: &str = "kubelet/sonobuoy-systemd-logs/results-0.10-ip-10-0-9-206.journal.jsonl.gz,\
-kubelet/sonobuoy-systemd-logs/results-0.10-ip-10-0-26-239.journal.jsonl.gz,\
+const FILES: &str = "kubelet/sonobuoy-systemd-logs/results-0.10-ip-10-0-9-206.journal.jsonl,\
+kubelet/sonobuoy-systemd-logs/results-0.10-ip-10-0-26-239.journal.jsonl,\
 goroutines/combinestacks_write-stacks-2.txt";
 
 #[test]
 fn every_event_is_binned_once_and_untimed_ones_are_counted() {
-    let ds = fixture(FILES);
+    let ds = fixture!(FILES);
     let a = query(
         &ds,
         &TimelineQuery {
@@ -53,7 +57,7 @@ fn every_event_is_binned_once_and_untimed_ones_are_counted() {
 
 #[test]
 fn lanes_with_the_worst_events_come_first_and_filters_drop_empty_lanes() {
-    let ds = fixture(FILES);
+    let ds = fixture!(FILES);
     let a = query(
         &ds,
         &TimelineQuery {
@@ -93,7 +97,7 @@ fn lanes_with_the_worst_events_come_first_and_filters_drop_empty_lanes() {
 
 #[test]
 fn a_zoomed_window_holds_only_its_events() {
-    let ds = fixture(FILES);
+    let ds = fixture!(FILES);
     let whole = query(
         &ds,
         &TimelineQuery {
@@ -124,7 +128,7 @@ fn a_zoomed_window_holds_only_its_events() {
 
 #[test]
 fn the_text_filter_matches_label_kind_or_lane_case_insensitively() {
-    let ds = fixture(FILES);
+    let ds = fixture!(FILES);
     let a = query(
         &ds,
         &TimelineQuery {

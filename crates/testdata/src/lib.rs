@@ -6,11 +6,18 @@
 //! under `CI=true` a missing corpus is a failure, because CI always has it.
 //!
 //! The project's own fixtures (files we may redistribute, provenance in each `SOURCES.md`) live in
-//! `tests/fixtures/`.
+//! `tests/fixtures/`. Files built from corpus files (the findings [`scenarios`]) are generated at
+//! test time into `target/scenarios/`, deterministically.
 
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
+
+mod pyjson;
+mod pyrandom;
+pub mod scenarios;
+
+pub use scenarios::scenario;
 
 /// The workspace root (the checkout).
 pub fn root() -> PathBuf {
@@ -70,4 +77,64 @@ macro_rules! corpus_or_skip {
             None => return,
         }
     };
+}
+
+/// The bytes of corpus file `rel`, or return from the calling test (it is skipped) when the
+/// corpus is absent.
+#[macro_export]
+macro_rules! corpus_bytes_or_skip {
+    ($rel:expr) => {
+        $crate::read($crate::corpus_or_skip!($rel))
+    };
+}
+
+/// Return from the calling test (it is skipped) when the corpus is absent: for tests whose
+/// helpers then read corpus files with `corpus(rel).unwrap()`.
+#[macro_export]
+macro_rules! require_corpus {
+    () => {
+        if $crate::corpus_root().is_none() {
+            return;
+        }
+    };
+}
+
+/// The bytes of a test file; panics naming the path when it cannot be read.
+pub fn read(p: impl AsRef<Path>) -> Vec<u8> {
+    let p = p.as_ref();
+    std::fs::read(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
+/// `scenarios::scenario(rel)`, or return from the calling test (it is skipped) when the corpus
+/// the scenarios are built from is absent.
+#[macro_export]
+macro_rules! scenario_or_skip {
+    ($rel:expr) => {
+        match $crate::scenario($rel) {
+            Some(p) => p,
+            None => return,
+        }
+    };
+}
+
+/// `bytes` as one gzip member (no name, mtime 0, best compression): deterministic, for tests of
+/// gzip paths over corpus files that lie uncompressed.
+pub fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut enc = flate2::GzBuilder::new()
+        .mtime(0)
+        .write(Vec::new(), flate2::Compression::best());
+    enc.write_all(bytes).expect("gzip into memory");
+    enc.finish().expect("gzip into memory")
+}
+
+/// `bytes`, gunzipped (every member) when they start with the gzip magic.
+pub fn gunzip_if(bytes: Vec<u8>) -> Vec<u8> {
+    if !bytes.starts_with(&[0x1f, 0x8b]) {
+        return bytes;
+    }
+    let mut out = Vec::new();
+    flate2::read::MultiGzDecoder::new(&bytes[..])
+        .read_to_end(&mut out)
+        .expect("valid gzip");
+    out
 }

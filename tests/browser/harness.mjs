@@ -3,6 +3,7 @@
 import { chromium } from 'playwright-core';
 import { createServer } from 'node:http';
 import { readFile, stat, mkdir } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +12,21 @@ export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 export const DIST = path.join(ROOT, 'dist');
 export const CORPUS = path.resolve(ROOT, process.env.WHODUNNIT_CORPUS ?? '../shared/corpus');
 export const FIXTURES = path.join(ROOT, 'tests/fixtures');
+
+let corpusNoted = false;
+/**
+ * Options for `test(name, needsCorpus(), fn)`: nothing when the shared corpus is there, else a
+ * skip, announced once per file with one line naming WHODUNNIT_CORPUS. Under CI=true a missing
+ * corpus is an error (CI always has it), as in the Rust tests (crates/testdata).
+ */
+export function needsCorpus() {
+  if (existsSync(CORPUS)) return {};
+  const why = `the shared corpus is missing at ${CORPUS} (set WHODUNNIT_CORPUS to its path)`;
+  if (process.env.CI === 'true') throw new Error(`${why}; CI=true: CI always has it`);
+  if (!corpusNoted) console.log(`skipping tests that need the shared corpus: ${why}`);
+  corpusNoted = true;
+  return { skip: why };
+}
 export const ARTIFACTS = path.join(ROOT, 'tests/browser/artifacts');
 
 const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css', '.json': 'application/json' };

@@ -8,7 +8,7 @@ import { gunzipSync } from 'node:zlib';
 import { readFile, stat } from 'node:fs/promises';
 import { execFileSync } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
-import { serve, launch, openApp, dropFiles, screenshot, remoteRequests, CORPUS, FIXTURES, DIST, ROOT } from './harness.mjs';
+import { serve, launch, openApp, dropFiles, screenshot, remoteRequests, needsCorpus, CORPUS, FIXTURES, DIST, ROOT } from './harness.mjs';
 
 // Override to test a build elsewhere (WHODUNNIT_DIST) or another CLI binary (WHODUNNIT_BIN).
 const dist = process.env.WHODUNNIT_DIST ?? DIST;
@@ -108,7 +108,7 @@ async function stateOf(file) {
   return gunzipSync(Buffer.from(m[1], 'base64')).toString('utf8');
 }
 
-test('an exported report opens from disk offline and shows the same views; the CLI report too', async () => {
+test('an exported report opens from disk offline and shows the same views; the CLI report too', needsCorpus(), async () => {
   const live = await openApp(browser, srv.url);
   await dropFiles(live.page, FILES);
   const liveTabs = await allTabs(live.page, 'report-live');
@@ -152,7 +152,7 @@ test('an exported report opens from disk offline and shows the same views; the C
   assert.ok(re.announced > 0.8 * size && re.announced < 1.2 * size, `${re.announced} vs ${size}`);
 });
 
-test('a redacted export holds no username, IP or node name of the inputs', async () => {
+test('a redacted export holds no username, IP or node name of the inputs', needsCorpus(), async () => {
   const live = await openApp(browser, srv.url);
   await dropFiles(live.page, FILES);
   const { file } = await exportReport(live.page, 'report-redacted', { redact: true });
@@ -189,7 +189,7 @@ async function costRaws(page) {
   return out;
 }
 
-test('raw lines travel only for opted-in files; the others say they were not included', async () => {
+test('raw lines travel only for opted-in files; the others say they were not included', needsCorpus(), async () => {
   const live = await openApp(browser, srv.url);
   await dropFiles(live.page, FILES);
   const liveRaws = await costRaws(live.page);

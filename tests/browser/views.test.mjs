@@ -1,20 +1,22 @@
-// The analysis views on real fixture files: what the browser shows equals what the CLI says.
+// The analysis views on real files (the corpus read in place, tests/fixtures/audit): what the
+// browser shows equals what the CLI says.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { serve, launch, openApp, dropFiles, screenshot, cli, FIXTURES } from './harness.mjs';
+import { serve, launch, openApp, dropFiles, screenshot, cli, needsCorpus, CORPUS, FIXTURES } from './harness.mjs';
 
 let srv, browser;
 before(async () => { srv = await serve(); browser = await launch(); });
 after(async () => { await browser?.close(); srv?.server.close(); });
 
 const fx = p => path.join(FIXTURES, p);
-const DUMP = fx('goroutines/combinestacks_write-stacks-2.txt');
-const JOURNALS = [fx('kubelet/sonobuoy-systemd-logs/results-0.10-ip-10-0-9-206.journal.jsonl.gz'),
-  fx('kubelet/sonobuoy-systemd-logs/results-0.10-ip-10-0-26-239.journal.jsonl.gz')];
+const co = p => path.join(CORPUS, p);
+const DUMP = co('goroutines/combinestacks_write-stacks-2.txt');
+const JOURNALS = [co('kubelet/sonobuoy-systemd-logs/results-0.10-ip-10-0-9-206.journal.jsonl'),
+  co('kubelet/sonobuoy-systemd-logs/results-0.10-ip-10-0-26-239.journal.jsonl')];
 const AUDIT = [fx('audit/audit2rbac-demo-head.log'), fx('audit/openshift-clo-crc.log.gz')];
 
-test('Goroutines: the 150-waiter lock pile-up and its likely holder, as the CLI finds them', async () => {
+test('Goroutines: the 150-waiter lock pile-up and its likely holder, as the CLI finds them', needsCorpus(), async () => {
   const { page, errors } = await openApp(browser, srv.url);
   await dropFiles(page, [DUMP]);
   await page.keyboard.press('4');
@@ -31,7 +33,7 @@ test('Goroutines: the 150-waiter lock pile-up and its likely holder, as the CLI 
   assert.deepEqual(errors, []);
 });
 
-test('Timeline: two node logs and a dump on one axis; zoom, click an event, read its raw line', async () => {
+test('Timeline: two node logs and a dump on one axis; zoom, click an event, read its raw line', needsCorpus(), async () => {
   const { page, errors } = await openApp(browser, srv.url);
   await dropFiles(page, [...JOURNALS, DUMP]);
   await page.keyboard.press('2');
@@ -90,7 +92,7 @@ test('API cost: the top user and its share equal the CLI', async () => {
   assert.deepEqual(errors, []);
 });
 
-test('Findings: the same findings as the CLI, marked on the timeline; evidence opens its view', async () => {
+test('Findings: the same findings as the CLI, marked on the timeline; evidence opens its view', needsCorpus(), async () => {
   const { page, errors } = await openApp(browser, srv.url);
   await dropFiles(page, [...JOURNALS, DUMP]);
   await page.keyboard.press('5');

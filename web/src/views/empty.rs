@@ -44,11 +44,11 @@ pub fn empty_state(p: &EmptyProps) -> Html {
             </div>
             <div class="sample-row">
                 <button class="btn primary" id="load-scenarios" onclick={load("seeds")}>{"Load the seed incidents"}</button>
-                <span class="muted small">{"a containerd CNI lock hang, a namespace whose contents were deleted four days late, a controller's LIST storm — rebuilt from real events"}</span>
+                <span class="muted small">{"real recordings (CC0): a control plane's LIST storms, an API Priority and Fairness burst answered with 429s and a namespace stuck terminating behind an unavailable APIService; containerd with a CNI ADD that never returns, one RunPodSandbox every 2 minutes (its log and two goroutine dumps). Not recorded: contents deleted days late (here the namespace is stuck 4 min 40 s), and a kubelet log for the CNI hang (no kubelet ran)."}</span>
             </div>
             <div class="sample-row" style="margin-top:10px">
-                <button class="btn" id="load-sample" onclick={load("real")}>{"Load real public files"}</button>
-                <span class="muted small">{"kubelet journals from a cluster whose network never came up, a dump with 150 goroutines piled on one mutex, an audit log"}</span>
+                <button class="btn" id="load-sample" onclick={load("real")}>{"Load more real files"}</button>
+                <span class="muted small">{"from the same recordings: etcd's JSON log, and containerd's own SIGUSR1 stack dump"}</span>
             </div>
             if let Some(e) = &*error { <div class="error">{ e }</div> }
             <p class="muted small privacy">{"Everything runs in this tab (WebAssembly in a Web Worker). No file, line or statistic is ever sent anywhere; the page's Content-Security-Policy forbids it."}</p>

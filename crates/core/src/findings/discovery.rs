@@ -174,7 +174,7 @@ pub(crate) fn detect(cx: &Cx<'_>) -> Outcome {
         let comps: Vec<String> = comps.into_iter().map(str::to_string).collect();
         let mut evidence: Vec<_> = spread(ep, 5)
             .iter()
-            .map(|e| cx.event_evidence(e, format!("{}: {}", e.lane, e.label)))
+            .map(|e| cx.line_evidence(e, ""))
             .collect();
         let what = if services.is_empty() {
             "an aggregated API (the line text naming it was not available)".to_string()

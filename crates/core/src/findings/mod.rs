@@ -15,8 +15,10 @@ pub mod list_storm;
 pub mod memory;
 pub mod namespace;
 pub mod not_ready;
+pub mod quote;
 pub mod runtime_hang;
 pub mod scan;
+pub mod subject;
 
 use crate::audit::cost::GroupBy;
 use crate::dataset::Dataset;

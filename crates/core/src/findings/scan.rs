@@ -177,6 +177,25 @@ impl<'a> Cx<'a> {
         self.text(e)
     }
 
+    /// What the line of an event says, as [`super::quote::quote`] shows it, when the caller
+    /// can read it; `None` otherwise.
+    pub fn quoted(&self, e: &Ev<'_>) -> Option<String> {
+        self.text(e).map(|t| super::quote::quote(&t))
+    }
+
+    /// The user's own text of an event's line, or its template (marked as such) when the line
+    /// cannot be read: what summaries and evidence labels show.
+    pub fn line_text(&self, e: &Ev<'_>) -> String {
+        self.quoted(e)
+            .unwrap_or_else(|| format!("{} (template; line not read)", e.label))
+    }
+
+    /// Evidence pointing at one log line, labelled `{prefix}{lane}: {the line's own text}`.
+    pub fn line_evidence(&self, e: &Ev<'_>, prefix: &str) -> Evidence {
+        let label = format!("{prefix}{}: {}", e.lane, self.line_text(e));
+        self.event_evidence(e, label)
+    }
+
     /// Name of a file, as shown.
     pub fn file_name(&self, file: usize) -> String {
         self.ds

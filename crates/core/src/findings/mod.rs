@@ -8,6 +8,8 @@
 //! one it falls back to what the events carry. A detector that would be confirmed by a kind of
 //! file the user did not drop says so in [`Finding::missing`].
 
+pub mod apf;
+pub mod cri_stuck;
 pub mod discovery;
 pub mod hot_loop;
 pub mod image_pull;
@@ -46,11 +48,13 @@ pub enum Detector {
     NodeNotReady,
     /// An aggregated API (APIService) unavailable (see [`discovery`]).
     DiscoveryOutage,
+    /// Requests rejected with 429 by API priority and fairness (see [`apf`]).
+    ApfRejections,
 }
 
 impl Detector {
     /// Every detector, in display order.
-    pub const ALL: [Detector; 8] = [
+    pub const ALL: [Detector; 9] = [
         Detector::StalledNamespaceDeletion,
         Detector::ListStorm,
         Detector::RuntimeHang,
@@ -59,6 +63,7 @@ impl Detector {
         Detector::HotLoop,
         Detector::NodeNotReady,
         Detector::DiscoveryOutage,
+        Detector::ApfRejections,
     ];
 
     /// Human name of the pattern.
@@ -72,6 +77,7 @@ impl Detector {
             Detector::HotLoop => "Crash-looping DaemonSet / controller hot loop",
             Detector::NodeNotReady => "Node NotReady episodes",
             Detector::DiscoveryOutage => "Discovery / APIService outage",
+            Detector::ApfRejections => "Priority and fairness rejections (429)",
         }
     }
 
@@ -86,6 +92,7 @@ impl Detector {
             Detector::HotLoop => "hot_loop",
             Detector::NodeNotReady => "node_not_ready",
             Detector::DiscoveryOutage => "discovery_outage",
+            Detector::ApfRejections => "apf_rejections",
         }
     }
 }
@@ -224,6 +231,7 @@ pub fn detect_with(ds: &Dataset, text: &dyn TextSource) -> FindingsReport {
             Detector::HotLoop => hot_loop::detect(&cx),
             Detector::NodeNotReady => not_ready::detect(&cx),
             Detector::DiscoveryOutage => discovery::detect(&cx),
+            Detector::ApfRejections => apf::detect(&cx),
         };
         detectors.push(DetectorRun {
             detector: d,

@@ -210,6 +210,14 @@ pub(crate) fn detect(cx: &Cx<'_>) -> Outcome {
             missing,
         ));
     }
+    if dumps
+        && !out
+            .findings
+            .iter()
+            .any(|f| f.title.starts_with("Container runtime hang"))
+    {
+        out.findings.extend(super::cri_stuck::detect(cx));
+    }
     if !out.had_input {
         out.missing.push(
             "kubelet logs of the nodes (journalctl -u kubelet) and a goroutine dump of the container runtime".into(),

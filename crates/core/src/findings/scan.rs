@@ -301,6 +301,10 @@ pub struct ReqInfo<'a> {
     pub api_group: &'a str,
     pub namespace: &'a str,
     pub name: &'a str,
+    /// Priority-and-fairness priority level / flow schema from the event's annotations
+    /// (empty when the event carries none).
+    pub apf_pl: &'a str,
+    pub apf_fs: &'a str,
 }
 
 impl<'a> Cx<'a> {
@@ -318,6 +322,8 @@ impl<'a> Cx<'a> {
             api_group: d.str(r.api_group[i]),
             namespace: d.str(r.namespace[i]),
             name: d.str(r.name[i]),
+            apf_pl: d.str(r.apf_pl[i]),
+            apf_fs: d.str(r.apf_fs[i]),
         }
     }
 

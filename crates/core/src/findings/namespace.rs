@@ -152,8 +152,11 @@ pub(crate) fn detect(cx: &Cx<'_>) -> Outcome {
         let naming: Vec<_> = between
             .iter()
             .filter(|f| {
-                cx.text_sampled("namespace", &f.ev, 50)
-                    .is_some_and(|t| kv(&t, "namespace") == Some(ns))
+                // Only lines whose template carries a namespace key are worth reading.
+                f.ev.label.contains("namespace=")
+                    && cx
+                        .text_sampled("namespace", &f.ev, 20)
+                        .is_some_and(|t| kv(&t, "namespace") == Some(ns))
             })
             .collect();
         let first = later.first().copied();
@@ -201,7 +204,7 @@ pub(crate) fn detect(cx: &Cx<'_>) -> Outcome {
                 sweep_end = q;
             }
             summary.push_str(&format!(
-                " Its contents were deleted from {} ({} after the DELETE; first sweep over by {}) — {} content deletion call(s) in all, the last at {}, mostly by {}.",
+                " Its contents were deleted from {} ({} after the DELETE; first sweep over by {}) — {} deletions in all, the last at {}, mostly by {}.",
                 fmt_micros(f.start()),
                 fmt_duration(f.start() - t0),
                 fmt_micros(sweep_end.start()),

@@ -166,7 +166,7 @@ pub(crate) fn detect(cx: &Cx<'_>) -> Outcome {
                 if lasting {
                     format!("{node} NotReady for {}", fmt_duration(span))
                 } else {
-                    format!("{node} marked NotReady")
+                    format!("{node} NotReady (marked by the node lifecycle controller)")
                 },
                 severity,
                 from,

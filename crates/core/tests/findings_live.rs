@@ -4,7 +4,8 @@
 
 use std::io::Read;
 use whodunnit_core::findings::{
-    detect_with, Detector, EvidenceKind, Finding, FindingsReport, TextSource,
+    detect_with, wanted_given, Detector, EvidenceKind, Finding, FindingsReport, TextPiece,
+    TextSource, Texts,
 };
 use whodunnit_core::nodelog::resolve_years;
 use whodunnit_core::time::parse_rfc3339;
@@ -338,4 +339,42 @@ fn containerd_recording_from_dumps_and_log() {
         f.from_text
     );
     assert!(f.to >= dump2 && f.to < dump2 + 2_000_000, "{}", f.to_text);
+}
+
+/// The browser worker's way — ask which ranges to read, read them, ask again until nothing is
+/// missing — gives the same findings as reading every line on demand (the CLI's way).
+#[test]
+fn asking_for_ranges_gives_the_cli_result() {
+    if whodunnit_testdata::corpus_root().is_none() {
+        return;
+    }
+    let files: Vec<_> = CONTROLPLANE.iter().filter_map(|r| read(r)).collect();
+    let (ds, texts) = dataset(files);
+    let direct = detect_with(&ds, &texts);
+    let mut pieces: Vec<TextPiece> = Vec::new();
+    let mut rounds = 0;
+    loop {
+        let more = wanted_given(&ds, &pieces);
+        if more.is_empty() {
+            break;
+        }
+        rounds += 1;
+        assert!(
+            rounds <= 4,
+            "still missing {} ranges after 4 rounds",
+            more.len()
+        );
+        for r in more {
+            let b = texts.text(r.file, r.offset, r.len).unwrap();
+            pieces.push(TextPiece {
+                file: r.file,
+                offset: r.offset,
+                text: String::from_utf8_lossy(&b).into_owned(),
+            });
+        }
+    }
+    assert!(rounds >= 1, "nothing asked");
+    assert!(pieces.len() < 400, "{} ranges read", pieces.len());
+    let asked = detect_with(&ds, &Texts::new(&pieces));
+    assert_eq!(asked, direct);
 }

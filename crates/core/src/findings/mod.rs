@@ -344,22 +344,42 @@ impl TextSource for Texts {
     }
 }
 
-/// Records what detectors ask for, answering nothing.
-struct Recorder(std::cell::RefCell<Vec<TextRange>>);
+/// Answers what it has and records what it does not.
+struct Recorder<'t> {
+    known: &'t Texts,
+    missed: std::cell::RefCell<Vec<TextRange>>,
+}
 
-impl TextSource for Recorder {
+impl TextSource for Recorder<'_> {
     fn text(&self, file: usize, offset: u64, len: u64) -> Option<Vec<u8>> {
-        self.0.borrow_mut().push(TextRange { file, offset, len });
-        None
+        let t = self.known.text(file, offset, len);
+        if t.is_none() {
+            self.missed
+                .borrow_mut()
+                .push(TextRange { file, offset, len });
+        }
+        t
     }
 }
 
 /// The byte ranges whose text would let detectors name things (APIServices, images, OOM
-/// victims, nodes) that the event labels mask; sorted, without duplicates.
+/// victims, nodes) that the event labels mask, and quote evidence lines; sorted, without
+/// duplicates. What a detector reads can depend on what it read (a line naming a namespace
+/// picks other evidence lines): ask [`wanted_given`] again with the pieces read so far until
+/// it returns nothing.
 pub fn wanted(ds: &Dataset) -> Vec<TextRange> {
-    let rec = Recorder(Default::default());
+    wanted_given(ds, &[])
+}
+
+/// The ranges detectors ask for, given the text of `known` ranges, that `known` lacks.
+pub fn wanted_given(ds: &Dataset, known: &[TextPiece]) -> Vec<TextRange> {
+    let known = Texts::new(known);
+    let rec = Recorder {
+        known: &known,
+        missed: Default::default(),
+    };
     detect_with(ds, &rec);
-    let mut v = rec.0.into_inner();
+    let mut v = rec.missed.into_inner();
     v.sort_unstable();
     v.dedup();
     v

@@ -1,11 +1,11 @@
 //! Waiters grouped by where they block, not only by mutex: goroutines in one snapshot parked in
 //! the same wait state (`chan receive`, `select`, `IO wait`, …) at the same call site (the
-//! first frame outside the runtime and `sync`). A pile-up whose real lock is outside the process
+//! first frame of the program's own code, else of the standard library outside the runtime). A pile-up whose real lock is outside the process
 //! — a CNI plugin holding a file lock while every new `RunPodSandbox` waits on a channel in
 //! go-cni's `attachNetworks` — has no common mutex address; it shows as many waiters at one call
 //! site whose ages step at the caller's pace.
 
-use super::frame::package_of;
+use super::frame::{is_stdlib, package_of};
 use super::Data;
 use std::collections::BTreeMap;
 
@@ -53,11 +53,30 @@ pub fn waiters_by_site(data: &Data, snap: usize, min: u64) -> Vec<SiteWaiters> {
         let Some(stack) = data.stacks.get(g.stack as usize) else {
             continue;
         };
-        let site = stack.frames.iter().copied().find(|&fi| {
-            data.frames
-                .get(fi as usize)
-                .is_some_and(|f| !is_runtime_pkg(package_of(data.str(f.func))))
-        });
+        // The first frame of the program's own code (not the runtime, `internal/…` or the standard
+        // library: every IO waiter parks in internal/poll), else the first outside the runtime.
+        let frame_pkg = |fi: u32| {
+            data.frames.get(fi as usize).map(|f| {
+                let func = data.str(f.func);
+                (package_of(func), data.str(f.file))
+            })
+        };
+        let site = stack
+            .frames
+            .iter()
+            .copied()
+            .find(|&fi| {
+                frame_pkg(fi).is_some_and(|(pkg, file)| {
+                    !is_runtime_pkg(pkg) && !pkg.starts_with("internal/") && !is_stdlib(pkg, file)
+                })
+            })
+            .or_else(|| {
+                stack.frames.iter().copied().find(|&fi| {
+                    frame_pkg(fi).is_some_and(|(pkg, _)| {
+                        !is_runtime_pkg(pkg) && !pkg.starts_with("internal/")
+                    })
+                })
+            });
         let Some(fi) = site else { continue };
         let f = &data.frames[fi as usize];
         let w = by
@@ -101,4 +120,62 @@ pub fn stack_funcs(data: &Data, gi: usize) -> Vec<&str> {
 /// so the printed value can run up to a GC cycle high, and it is truncated to whole minutes.
 pub fn wait_range(printed: u32) -> (u32, u32) {
     (printed.saturating_sub(2), printed + 1)
+}
+
+/// Fewest waiters at one call site that the goroutine report lists.
+pub const MIN_SITE_WAITERS: u64 = 3;
+
+/// A [`SiteWaiters`] as the goroutine report shows it.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct WaitSiteView {
+    /// Index into `Dataset::files`.
+    pub file: usize,
+    pub snapshot: usize,
+    /// Wait state (`chan receive`).
+    pub state: String,
+    /// Blocking call site: function and `file.go:line`.
+    pub func: String,
+    pub location: String,
+    pub waiters: u64,
+    /// Printed waits, minutes, ascending, with how many goroutines (0 = under a minute).
+    pub ages: Vec<(u32, u64)>,
+    /// The oldest waiter's goroutine id and printed wait.
+    pub oldest: Option<(u64, u32)>,
+    /// `one new waiter every ~2m …` when the ages step evenly.
+    pub periodicity: Option<String>,
+    /// `15 min printed: really 13–16 min` for the oldest.
+    pub oldest_range: String,
+}
+
+/// The report's view of one site group.
+pub fn site_view(data: &Data, file: usize, w: &SiteWaiters) -> WaitSiteView {
+    let ages = super::contention::ages(data, &w.members);
+    let oldest = w
+        .members
+        .iter()
+        .map(|&gi| &data.goroutines[gi])
+        .max_by_key(|g| (g.wait.unwrap_or(0), std::cmp::Reverse(g.id)))
+        .and_then(|g| Some((g.id?, g.wait.unwrap_or(0))));
+    let oldest_range = oldest
+        .map(|(_, m)| {
+            let (a, b) = wait_range(m);
+            format!("{m} min printed: really {a}–{b} min (the runtime stamps a wait at a GC cycle)")
+        })
+        .unwrap_or_default();
+    WaitSiteView {
+        file,
+        snapshot: w.snapshot,
+        state: w.state.clone(),
+        func: w.func.clone(),
+        location: format!(
+            "{}:{}",
+            w.file.rsplit('/').next().unwrap_or(&w.file),
+            w.line
+        ),
+        waiters: w.waiters,
+        periodicity: super::contention::periodicity(&ages),
+        ages,
+        oldest,
+        oldest_range,
+    }
 }

@@ -30,7 +30,7 @@ async function cards(page) {
 /** Base names: the app knows files by name, the CLI by the path it was given. */
 const base = s => s.replaceAll(CORPUS + '/', '').replace(/live-(controlplane|containerd)\//g, '');
 
-async function compare(files, name) {
+async function compare(files, name, more) {
   const { page, errors } = await openApp(browser, srv.url);
   await dropFiles(page, files);
   await page.keyboard.press('5');
@@ -49,6 +49,7 @@ async function compare(files, name) {
     for (const l of c.evidence) assert.ok(!l.includes('<*>'), `${f.id}: a template in the evidence: ${l}`);
   });
   await screenshot(page, name);
+  if (more) await more(page);
   assert.deepEqual(errors, []);
   return report;
 }
@@ -64,6 +65,13 @@ test('live control plane: namespace stuck behind an APIService, LIST storm, APF 
 
 test('live containerd: 8 RunPodSandbox calls stuck in CNI setup, from the dumps and containerd.log', async t => {
   if (!CONTAINERD.every(existsSync)) { t.skip('shared corpus not found'); return; }
-  const report = await compare(CONTAINERD, 'findings-live-containerd');
+  const report = await compare(CONTAINERD, 'findings-live-containerd', async page => {
+    // The Goroutines view shows the same pile-up as waiters at one call site (there is no mutex).
+    await page.keyboard.press('4');
+    await page.waitForSelector('.wait-site');
+    const rows = await page.$$eval('.wait-site', rs => rs.map(r => r.textContent));
+    assert.ok(rows.some(r => /^8/.test(r.trim()) && r.includes('go-cni.(*libcni).attachNetworks') && r.includes('goroutine 82')), rows.join('\n'));
+    await screenshot(page, 'goroutines-live-containerd');
+  });
   assert.match(report.findings[0].title, /^8 RunPodSandbox calls stuck/);
 });

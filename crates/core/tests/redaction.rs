@@ -169,9 +169,12 @@ fn has_token(hay: &str, id: &str) -> Option<usize> {
     let mut from = 0;
     while let Some(i) = hay[from..].find(id).map(|i| from + i) {
         let before = i == 0 || !name(b[i - 1]);
-        let after = b.get(i + id.len()).is_none_or(|&c| {
-            !name(c) && !(c == b'.' && b.get(i + id.len() + 1).is_some_and(u8::is_ascii_digit))
-        });
+        // Not followed by a name character, nor by `.digit` (the IP `10.0.0.1` inside `10.0.0.12`).
+        let dotted_digit =
+            |c: u8| c == b'.' && b.get(i + id.len() + 1).is_some_and(u8::is_ascii_digit);
+        let after = b
+            .get(i + id.len())
+            .is_none_or(|&c| !(name(c) || dotted_digit(c)));
         if before && after {
             return Some(i);
         }

@@ -283,28 +283,40 @@ async fn read_file(
 /// Findings with the raw text their detectors want: the same result as the CLI, which reads
 /// those lines from disk.
 async fn findings_with_text(state: &Shared) -> serde_json::Value {
-    use whodunnit_core::findings::{wanted, TextPiece};
-    let (ranges, files) = {
-        let s = state.borrow();
-        let ranges = wanted(&s.ds);
-        let files: Vec<File> = s.handles.iter().map(|(_, f)| f.clone()).collect();
-        (ranges, files)
-    };
-    let mut pieces = Vec::new();
-    let mut by_file: std::collections::BTreeMap<usize, Vec<(u64, u64)>> = Default::default();
-    for r in &ranges {
-        by_file.entry(r.file).or_default().push((r.offset, r.len));
-    }
-    for (fi, wanted) in by_file {
-        let Some(file) = files.get(fi) else { continue };
-        if let Ok(texts) = read_ranges(file, &wanted).await {
-            for ((offset, _), bytes) in wanted.iter().zip(texts) {
-                pieces.push(TextPiece {
-                    file: fi,
-                    offset: *offset,
-                    text: String::from_utf8_lossy(&bytes).into_owned(),
-                });
+    use whodunnit_core::findings::{wanted_given, TextPiece};
+    let files: Vec<File> = state
+        .borrow()
+        .handles
+        .iter()
+        .map(|(_, f)| f.clone())
+        .collect();
+    let mut pieces: Vec<TextPiece> = Vec::new();
+    // What detectors read can depend on what they read (a line naming a namespace selects other
+    // evidence lines): ask again with what was read, a few rounds at most.
+    for _ in 0..4 {
+        let ranges = wanted_given(&state.borrow().ds, &pieces);
+        if ranges.is_empty() {
+            break;
+        }
+        let mut by_file: std::collections::BTreeMap<usize, Vec<(u64, u64)>> = Default::default();
+        for r in &ranges {
+            by_file.entry(r.file).or_default().push((r.offset, r.len));
+        }
+        let before = pieces.len();
+        for (fi, wanted) in by_file {
+            let Some(file) = files.get(fi) else { continue };
+            if let Ok(texts) = read_ranges(file, &wanted).await {
+                for ((offset, _), bytes) in wanted.iter().zip(texts) {
+                    pieces.push(TextPiece {
+                        file: fi,
+                        offset: *offset,
+                        text: String::from_utf8_lossy(&bytes).into_owned(),
+                    });
+                }
             }
+        }
+        if pieces.len() == before {
+            break;
         }
     }
     // The dataset may have changed while we read; ranges then simply miss and detectors fall

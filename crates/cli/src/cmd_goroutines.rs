@@ -203,6 +203,44 @@ pub fn render_text(rep: &GoroutineReport) -> String {
             frames(&mut out, "    ", st, 12);
         }
     }
+    if !rep.wait_sites.is_empty() {
+        let _ = writeln!(out, "\nWAITING AT ONE CALL SITE (no mutex)");
+        for w in &rep.wait_sites {
+            let snap = rep
+                .snapshots
+                .iter()
+                .find(|s| s.file == w.file && s.snapshot == w.snapshot)
+                .map(|s| s.label.as_str())
+                .unwrap_or("");
+            let ages: Vec<String> = w
+                .ages
+                .iter()
+                .rev()
+                .map(|(m, n)| {
+                    if *n > 1 {
+                        format!("{m}×{n}")
+                    } else {
+                        m.to_string()
+                    }
+                })
+                .collect();
+            let _ = writeln!(
+                out,
+                "\n{} × [{}] at {} ({})  — {snap}\n  printed waits (min): {}",
+                w.waiters,
+                w.state,
+                w.func,
+                w.location,
+                ages.join(", ")
+            );
+            if let Some(p) = &w.periodicity {
+                let _ = writeln!(out, "  periodic: {p}");
+            }
+            if let Some((id, _)) = w.oldest {
+                let _ = writeln!(out, "  oldest: goroutine {id}, {}", w.oldest_range);
+            }
+        }
+    }
     if !rep.lock_groups.is_empty() {
         let _ = writeln!(out, "\nLOCK CONTENTION");
         for (i, l) in rep.lock_groups.iter().enumerate() {

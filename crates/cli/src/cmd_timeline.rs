@@ -1,9 +1,13 @@
 //! `whodunnit timeline` (classified events of every file in time order) and
 //! `whodunnit templates` (top message templates of node logs).
 
+use crate::disk::Disk;
 use crate::input;
 use std::collections::BTreeSet;
 use std::process::ExitCode;
+use whodunnit_core::findings::quote::quote;
+use whodunnit_core::findings::TextSource;
+use whodunnit_core::format::Format;
 use whodunnit_core::nodelog::report::is_unclassified;
 use whodunnit_core::nodelog::{resolve_years, templates_report, TemplatesQuery};
 use whodunnit_core::time::fmt_micros;
@@ -16,6 +20,8 @@ pub struct TimelineArgs {
     pub since: Option<String>,
     pub until: Option<String>,
     pub all: bool,
+    /// Print mined templates instead of the lines' own text.
+    pub templates: bool,
     pub json: bool,
 }
 
@@ -52,7 +58,24 @@ pub fn run(a: TimelineArgs) -> ExitCode {
         max_events: u32::MAX - 1,
         ..TimelineQuery::default()
     };
-    let ans = query(&ds, &q);
+    let mut ans = query(&ds, &q);
+    if !a.templates {
+        // Log lines are shown as written, re-read by byte range; audit events keep their
+        // label (verb, resource, object), which masks nothing.
+        let disk = Disk::new(&ds);
+        for e in ans.events.iter_mut().flatten() {
+            let is_log = ds
+                .files
+                .get(e.file as usize)
+                .is_some_and(|f| f.format == Format::NodeLog);
+            if !is_log {
+                continue;
+            }
+            if let Some(b) = disk.text(e.file as usize, e.offset, (e.len as u64).min(4096)) {
+                e.label = quote(&String::from_utf8_lossy(&b));
+            }
+        }
+    }
     if a.json {
         println!(
             "{}",

@@ -6,6 +6,7 @@ mod cmd_findings;
 mod cmd_goroutines;
 mod cmd_report;
 mod cmd_timeline;
+mod disk;
 mod input;
 
 use clap::{Parser, Subcommand};
@@ -81,6 +82,9 @@ enum Command {
         /// Also list unclassified log lines.
         #[arg(long)]
         all: bool,
+        /// Show each line's mined message template instead of the line's own text.
+        #[arg(long)]
+        templates: bool,
         /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
@@ -140,6 +144,7 @@ fn main() -> ExitCode {
             since,
             until,
             all,
+            templates,
             json,
         } => cmd_timeline::run(cmd_timeline::TimelineArgs {
             files,
@@ -147,6 +152,7 @@ fn main() -> ExitCode {
             since,
             until,
             all,
+            templates,
             json,
         }),
         Command::Templates {

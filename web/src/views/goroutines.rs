@@ -146,6 +146,26 @@ pub fn goroutines_view(p: &Props) -> Html {
                 <h2 class="section">{"Lock contention"}</h2>
                 { for r.lock_groups.iter().map(|l| lock_card(l, rt)) }
             }
+            if !r.wait_sites.is_empty() {
+                <h2 class="section">{"Waiting at one call site (no mutex)"}</h2>
+                <table class="grid wait-sites">
+                    <thead><tr><th class="num">{"waiters"}</th><th>{"state"}</th><th>{"call site"}</th><th>{"printed waits (min)"}</th><th>{"oldest"}</th></tr></thead>
+                    <tbody>
+                    { for r.wait_sites.iter().map(|w| html! {
+                        <tr class="wait-site">
+                            <td class="num"><b>{ fmt::count(w.waiters) }</b></td>
+                            <td class={classes!(state_class(&w.state))}>{ &w.state }</td>
+                            <td class="mono small">{ &w.func }{" "}<span class="muted">{ &w.location }</span></td>
+                            <td class="small">
+                                { w.ages.iter().rev().map(|(m, n)| if *n > 1 { format!("{m}×{n}") } else { m.to_string() }).collect::<Vec<_>>().join(", ") }
+                                if let Some(p) = &w.periodicity { <div class="periodic">{"⟳ "}{ p }</div> }
+                            </td>
+                            <td class="small">{ w.oldest.map(|(id, _)| format!("goroutine {id}: {}", w.oldest_range)).unwrap_or_default() }</td>
+                        </tr>
+                    }) }
+                    </tbody>
+                </table>
+            }
             <h2 class="section">{ format!("Goroutine groups ({} of {})", r.groups.len(), r.total_groups) }</h2>
             <table class="grid groups-table">
                 <thead><tr><th class="num">{"count"}</th><th>{"state"}</th><th>{"waiting"}</th><th>{"where"}</th><th>{"created by"}</th><th>{"snapshot"}</th></tr></thead>

@@ -24,6 +24,9 @@ pub const APISERVICE_NEEDLES: &[&str] = &[
 
 /// Failures closer than this belong to one outage.
 const GAP: Micros = 30 * 60 * 1_000_000;
+/// Fewest failure lines, and shortest span, that make an outage.
+pub const MIN_LINES: usize = 3;
+pub const MIN_SPAN: Micros = 30 * 1_000_000;
 
 /// APIService names (`v1beta1.metrics.k8s.io`) mentioned in a log line: `group/version`
 /// tokens (discovery errors) and `version.group` tokens (apiserver availability errors).
@@ -150,6 +153,11 @@ pub(crate) fn detect(cx: &Cx<'_>) -> Outcome {
         let part = &fails[start..start + ep.len()];
         start += ep.len();
         let (from, to) = (ep[0].time, ep[ep.len() - 1].time);
+        // One or two failures within seconds are a component starting before the aggregated
+        // API is up, not an outage.
+        if ep.len() < MIN_LINES || to - from < MIN_SPAN {
+            continue;
+        }
         let mut services: Vec<String> = Vec::new();
         for f in part {
             for s in &f.services {
@@ -174,7 +182,7 @@ pub(crate) fn detect(cx: &Cx<'_>) -> Outcome {
         let comps: Vec<String> = comps.into_iter().map(str::to_string).collect();
         let mut evidence: Vec<_> = spread(ep, 5)
             .iter()
-            .map(|e| cx.event_evidence(e, format!("{}: {}", e.lane, e.label)))
+            .map(|e| cx.line_evidence(e, ""))
             .collect();
         let what = if services.is_empty() {
             "an aggregated API (the line text naming it was not available)".to_string()

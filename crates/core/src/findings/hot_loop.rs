@@ -86,7 +86,9 @@ pub(crate) fn detect(cx: &Cx<'_>) -> Outcome {
         let mut failed = 0u64;
         for q in &reqs {
             let r = cx.req(q);
-            names.insert(r.name);
+            if !r.name.is_empty() {
+                names.insert(r.name);
+            }
             *namespaces.entry(r.namespace).or_default() += 1;
             *agents.entry(r.user_agent).or_default() += 1;
             if q.code >= 400 {
@@ -104,10 +106,28 @@ pub(crate) fn detect(cx: &Cx<'_>) -> Outcome {
                 .collect()
         };
         let n = reqs.len();
-        let what = if verb == "create" {
-            format!("{} distinct objects created", names.len())
+        // A create's objectRef has no name (the name is in the request/response body, which a
+        // Metadata-level audit log does not carry): never count the empty name as one object.
+        let done = if verb == "create" {
+            "created"
         } else {
-            format!("{} distinct objects written", names.len())
+            "written"
+        };
+        let what = if names.is_empty() {
+            format!("object names unknown: the audit log does not name the objects {done}")
+        } else if names.len() < n {
+            let unnamed = reqs.iter().filter(|q| cx.req(q).name.is_empty()).count();
+            if unnamed > 0 {
+                format!(
+                    "{} distinct objects {done} among the {} named; {unnamed} unnamed",
+                    names.len(),
+                    n - unnamed
+                )
+            } else {
+                format!("{} distinct objects {done}", names.len())
+            }
+        } else {
+            format!("{} distinct objects {done}", names.len())
         };
         let summary = format!(
             "{user} sent {n} {verb} requests for {res} over {} ({rate:.1}/s sustained, {what}; {failed} failed), from user agent {}, in namespace(s) {}. A controller writing one kind this fast for this long is looping: usually two controllers fighting over the same objects, a DaemonSet or Deployment whose pods are recreated forever, or a reconcile that never converges. Each write also fans out to every watcher of {res}.",
@@ -127,7 +147,12 @@ pub(crate) fn detect(cx: &Cx<'_>) -> Outcome {
             )];
             for q in spread(&reqs, 3) {
                 let r = cx.req(q);
-                e.push(cx.req_evidence(q, format!("{verb} {res} {}", r.name)));
+                let name = if r.name.is_empty() {
+                    "(name not logged)"
+                } else {
+                    r.name
+                };
+                e.push(cx.req_evidence(q, format!("{verb} {res} {name}")));
             }
             e.push(window_evidence(format!("{verb} {res} loop"), from, to));
             e

@@ -93,7 +93,7 @@ pub(crate) fn detect(cx: &Cx<'_>) -> Outcome {
     summary.push_str(" The same failure on many nodes at once points at the registry (down, rate-limited, unreachable), a deleted tag, or expired pull credentials, not at the nodes; every retry adds back-off, so pods stay down long after the cause is fixed.");
     let mut evidence: Vec<_> = spread(&evs, 6)
         .iter()
-        .map(|e| cx.event_evidence(e, format!("{}: {}", e.lane, e.label)))
+        .map(|e| cx.line_evidence(e, ""))
         .collect();
     evidence.push(window_evidence("image pull failures".into(), from, to));
     let mut lanes: Vec<String> = evs.iter().map(|e| e.lane.to_string()).collect();

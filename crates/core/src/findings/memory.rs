@@ -164,10 +164,10 @@ pub(crate) fn detect(cx: &Cx<'_>) -> Outcome {
             summary.push_str(" Kernel OOM kills mean the node ran out of memory before the kubelet could evict (memory limits above requests, or too little system-reserved); evictions mean it reclaimed in time. Check the pods' memory limits and requests and the node's allocatable.");
             let mut evidence: Vec<_> = spread(ep, 6)
                 .iter()
-                .map(|e| cx.event_evidence(e, format!("{}: {}", e.lane, e.label)))
+                .map(|e| cx.line_evidence(e, ""))
                 .collect();
             for r in after.iter().take(2) {
-                evidence.push(cx.event_evidence(r, format!("{}: {}", r.lane, r.label)));
+                evidence.push(cx.line_evidence(r, ""));
             }
             if timed_ep {
                 evidence.push(window_evidence(

@@ -8,6 +8,8 @@
 //! one it falls back to what the events carry. A detector that would be confirmed by a kind of
 //! file the user did not drop says so in [`Finding::missing`].
 
+pub mod apf;
+pub mod cri_stuck;
 pub mod discovery;
 pub mod hot_loop;
 pub mod image_pull;
@@ -15,8 +17,10 @@ pub mod list_storm;
 pub mod memory;
 pub mod namespace;
 pub mod not_ready;
+pub mod quote;
 pub mod runtime_hang;
 pub mod scan;
+pub mod subject;
 
 use crate::audit::cost::GroupBy;
 use crate::dataset::Dataset;
@@ -44,11 +48,13 @@ pub enum Detector {
     NodeNotReady,
     /// An aggregated API (APIService) unavailable (see [`discovery`]).
     DiscoveryOutage,
+    /// Requests rejected with 429 by API priority and fairness (see [`apf`]).
+    ApfRejections,
 }
 
 impl Detector {
     /// Every detector, in display order.
-    pub const ALL: [Detector; 8] = [
+    pub const ALL: [Detector; 9] = [
         Detector::StalledNamespaceDeletion,
         Detector::ListStorm,
         Detector::RuntimeHang,
@@ -57,6 +63,7 @@ impl Detector {
         Detector::HotLoop,
         Detector::NodeNotReady,
         Detector::DiscoveryOutage,
+        Detector::ApfRejections,
     ];
 
     /// Human name of the pattern.
@@ -70,6 +77,7 @@ impl Detector {
             Detector::HotLoop => "Crash-looping DaemonSet / controller hot loop",
             Detector::NodeNotReady => "Node NotReady episodes",
             Detector::DiscoveryOutage => "Discovery / APIService outage",
+            Detector::ApfRejections => "Priority and fairness rejections (429)",
         }
     }
 
@@ -84,6 +92,7 @@ impl Detector {
             Detector::HotLoop => "hot_loop",
             Detector::NodeNotReady => "node_not_ready",
             Detector::DiscoveryOutage => "discovery_outage",
+            Detector::ApfRejections => "apf_rejections",
         }
     }
 }
@@ -222,6 +231,7 @@ pub fn detect_with(ds: &Dataset, text: &dyn TextSource) -> FindingsReport {
             Detector::HotLoop => hot_loop::detect(&cx),
             Detector::NodeNotReady => not_ready::detect(&cx),
             Detector::DiscoveryOutage => discovery::detect(&cx),
+            Detector::ApfRejections => apf::detect(&cx),
         };
         detectors.push(DetectorRun {
             detector: d,
@@ -334,22 +344,42 @@ impl TextSource for Texts {
     }
 }
 
-/// Records what detectors ask for, answering nothing.
-struct Recorder(std::cell::RefCell<Vec<TextRange>>);
+/// Answers what it has and records what it does not.
+struct Recorder<'t> {
+    known: &'t Texts,
+    missed: std::cell::RefCell<Vec<TextRange>>,
+}
 
-impl TextSource for Recorder {
+impl TextSource for Recorder<'_> {
     fn text(&self, file: usize, offset: u64, len: u64) -> Option<Vec<u8>> {
-        self.0.borrow_mut().push(TextRange { file, offset, len });
-        None
+        let t = self.known.text(file, offset, len);
+        if t.is_none() {
+            self.missed
+                .borrow_mut()
+                .push(TextRange { file, offset, len });
+        }
+        t
     }
 }
 
 /// The byte ranges whose text would let detectors name things (APIServices, images, OOM
-/// victims, nodes) that the event labels mask; sorted, without duplicates.
+/// victims, nodes) that the event labels mask, and quote evidence lines; sorted, without
+/// duplicates. What a detector reads can depend on what it read (a line naming a namespace
+/// picks other evidence lines): ask [`wanted_given`] again with the pieces read so far until
+/// it returns nothing.
 pub fn wanted(ds: &Dataset) -> Vec<TextRange> {
-    let rec = Recorder(Default::default());
+    wanted_given(ds, &[])
+}
+
+/// The ranges detectors ask for, given the text of `known` ranges, that `known` lacks.
+pub fn wanted_given(ds: &Dataset, known: &[TextPiece]) -> Vec<TextRange> {
+    let known = Texts::new(known);
+    let rec = Recorder {
+        known: &known,
+        missed: Default::default(),
+    };
     detect_with(ds, &rec);
-    let mut v = rec.0.into_inner();
+    let mut v = rec.missed.into_inner();
     v.sort_unstable();
     v.dedup();
     v

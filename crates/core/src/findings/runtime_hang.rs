@@ -93,7 +93,7 @@ pub(crate) fn detect(cx: &Cx<'_>) -> Outcome {
             }
             let mut evidence: Vec<Evidence> = spread(ep, 6)
                 .iter()
-                .map(|e| cx.event_evidence(e, format!("{}: {}", e.lane, e.label)))
+                .map(|e| cx.line_evidence(e, ""))
                 .collect();
             evidence.push(window_evidence(format!("runtime down on {host}"), from, to));
             let mut summary = format!(
@@ -209,6 +209,14 @@ pub(crate) fn detect(cx: &Cx<'_>) -> Outcome {
             vec![lock_evidence(g, at)],
             missing,
         ));
+    }
+    if dumps
+        && !out
+            .findings
+            .iter()
+            .any(|f| f.title.starts_with("Container runtime hang"))
+    {
+        out.findings.extend(super::cri_stuck::detect(cx));
     }
     if !out.had_input {
         out.missing.push(

@@ -177,6 +177,25 @@ impl<'a> Cx<'a> {
         self.text(e)
     }
 
+    /// What the line of an event says, as [`super::quote::quote`] shows it, when the caller
+    /// can read it; `None` otherwise.
+    pub fn quoted(&self, e: &Ev<'_>) -> Option<String> {
+        self.text(e).map(|t| super::quote::quote(&t))
+    }
+
+    /// The user's own text of an event's line, or its template (marked as such) when the line
+    /// cannot be read: what summaries and evidence labels show.
+    pub fn line_text(&self, e: &Ev<'_>) -> String {
+        self.quoted(e)
+            .unwrap_or_else(|| format!("{} (template; line not read)", e.label))
+    }
+
+    /// Evidence pointing at one log line, labelled `{prefix}{lane}: {the line's own text}`.
+    pub fn line_evidence(&self, e: &Ev<'_>, prefix: &str) -> Evidence {
+        let label = format!("{prefix}{}: {}", e.lane, self.line_text(e));
+        self.event_evidence(e, label)
+    }
+
     /// Name of a file, as shown.
     pub fn file_name(&self, file: usize) -> String {
         self.ds
@@ -282,6 +301,10 @@ pub struct ReqInfo<'a> {
     pub api_group: &'a str,
     pub namespace: &'a str,
     pub name: &'a str,
+    /// Priority-and-fairness priority level / flow schema from the event's annotations
+    /// (empty when the event carries none).
+    pub apf_pl: &'a str,
+    pub apf_fs: &'a str,
 }
 
 impl<'a> Cx<'a> {
@@ -299,6 +322,8 @@ impl<'a> Cx<'a> {
             api_group: d.str(r.api_group[i]),
             namespace: d.str(r.namespace[i]),
             name: d.str(r.name[i]),
+            apf_pl: d.str(r.apf_pl[i]),
+            apf_fs: d.str(r.apf_fs[i]),
         }
     }
 

@@ -19,6 +19,7 @@ pub mod pprof;
 pub mod report;
 pub mod tree;
 pub mod unwrap;
+pub mod waits;
 
 pub use frame::Similarity;
 pub use report::{diff, report, GoroutineQuery, GoroutineReport};

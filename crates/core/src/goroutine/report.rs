@@ -235,6 +235,10 @@ pub struct GoroutineReport {
     pub snapshots: Vec<SnapshotInfo>,
     /// Contended locks, most waiters first.
     pub lock_groups: Vec<LockGroup>,
+    /// Waiters parked at one call site in one wait state that are not mutex waiters (a channel
+    /// in go-cni, a pipe read): the pile-ups a lock outside the process leaves.
+    #[serde(default)]
+    pub wait_sites: Vec<super::waits::WaitSiteView>,
     /// Groups: those waiting on a lock first, then by size (all selected snapshots together;
     /// `file`/`snapshot` say where each comes from).
     pub groups: Vec<GroupView>,
@@ -401,6 +405,14 @@ pub fn report(ds: &Dataset, q: &GoroutineQuery) -> GoroutineReport {
             for (i, l) in locks.iter().enumerate() {
                 rep.lock_groups
                     .push(lock_view(data, fi, l, i < HOLDER_LOCKS));
+            }
+            for w in super::waits::waiters_by_site(data, si, super::waits::MIN_SITE_WAITERS) {
+                if w.members.iter().all(|gi| lock_of.contains_key(gi))
+                    || !w.members.iter().any(|&gi| pass(gi))
+                {
+                    continue;
+                }
+                rep.wait_sites.push(super::waits::site_view(data, fi, &w));
             }
             rep.snapshots.push(SnapshotInfo {
                 file: fi,

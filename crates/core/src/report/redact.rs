@@ -12,7 +12,8 @@
 //! The same value always gets the same pseudonym within a report (a map), different values get
 //! different ones (the hash is lengthened on collision), and the salt makes pseudonyms differ
 //! between reports, so they cannot be compared or reversed by guessing without the salt.
-//! Built-in identities are kept: `system:` users other than service accounts and nodes
+//! A service account's bare name is known too (it appears in user agents and messages) and has
+//! the same pseudonym as the account. Built-in identities are kept: `system:` users other than service accounts and nodes
 //! (`system:kube-scheduler` names a component, not a person) and the namespaces Kubernetes itself
 //! creates (`default`, `kube-system`, `kube-public`, `kube-node-lease`).
 
@@ -123,8 +124,13 @@ impl Redactor {
     /// Register a username (or service account / node identity) as audit logs spell it.
     pub fn know_user(&mut self, u: &str) {
         if let Some(rest) = u.strip_prefix(SA_PREFIX) {
-            if let Some((ns, _)) = rest.split_once(':') {
+            if let Some((ns, name)) = rest.split_once(':') {
                 self.know(Category::Namespace, ns);
+                // The bare name shows up elsewhere — in the user agent it sends
+                // (`nodegroup-controller/v1.19.3`), in messages — and must get the same pseudonym.
+                if name != "default" && name.len() >= 3 {
+                    self.know(Category::ServiceAccount, name);
+                }
             }
         } else if let Some(node) = u.strip_prefix(NODE_PREFIX) {
             self.know(Category::Node, node);
@@ -298,7 +304,9 @@ impl Redactor {
         } else {
             self.pseudonym(Category::Namespace, ns)
         };
-        let sa_p = self.pseudonym(Category::ServiceAccount, &format!("{ns}:{name}"));
+        // Keyed by the bare name, so the name in a user agent or message gets the same pseudonym
+        // (two namespaces' service accounts of one name share it).
+        let sa_p = self.pseudonym(Category::ServiceAccount, name);
         Some((
             i + SA_PREFIX.len() + ns_len + 1 + name_len,
             format!("{SA_PREFIX}{ns_p}:{sa_p}"),
@@ -565,6 +573,17 @@ mod tests {
         assert!(ns.starts_with("ns-") && ns.ends_with("/api"), "{ns}");
         // Part of a longer name is left alone.
         assert_eq!(r.redact_str("payments_v2"), "payments_v2");
+    }
+
+    #[test]
+    fn service_account_name_in_user_agent() {
+        let mut r = Redactor::new(b"x");
+        r.know_user("system:serviceaccount:kube-system:nodegroup-controller");
+        let sa = r.redact_str("system:serviceaccount:kube-system:nodegroup-controller");
+        let ua = r.redact_str("nodegroup-controller/v1.19.3 (linux/amd64)");
+        let p = sa.rsplit(':').next().unwrap();
+        assert!(p.starts_with("sa-"), "{sa}");
+        assert_eq!(ua, format!("{p}/v1.19.3 (linux/amd64)"));
     }
 
     #[test]

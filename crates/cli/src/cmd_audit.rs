@@ -83,6 +83,9 @@ pub enum By {
     Namespace,
     #[value(alias = "source-ip", alias = "ip")]
     Sourceip,
+    /// The apiserver instance / cluster named by a cloud log's wrapping.
+    #[value(alias = "cluster")]
+    Apiserver,
 }
 
 impl From<By> for GroupBy {
@@ -94,6 +97,7 @@ impl From<By> for GroupBy {
             By::Resource => GroupBy::Resource,
             By::Namespace => GroupBy::Namespace,
             By::Sourceip => GroupBy::SourceIp,
+            By::Apiserver => GroupBy::Apiserver,
         }
     }
 }

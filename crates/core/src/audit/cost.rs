@@ -24,17 +24,20 @@ pub enum GroupBy {
     Resource,
     Namespace,
     SourceIp,
+    /// The apiserver instance / cluster, from the cloud wrapping (see `Requests::apiserver`).
+    Apiserver,
 }
 
 impl GroupBy {
     /// Every dimension, in display order.
-    pub const ALL: [GroupBy; 6] = [
+    pub const ALL: [GroupBy; 7] = [
         GroupBy::User,
         GroupBy::UserAgent,
         GroupBy::Verb,
         GroupBy::Resource,
         GroupBy::Namespace,
         GroupBy::SourceIp,
+        GroupBy::Apiserver,
     ];
 
     /// Column header.
@@ -46,6 +49,7 @@ impl GroupBy {
             GroupBy::Resource => "resource",
             GroupBy::Namespace => "namespace",
             GroupBy::SourceIp => "source IP",
+            GroupBy::Apiserver => "apiserver / cluster",
         }
     }
 }
@@ -312,6 +316,7 @@ impl Keyer {
             GroupBy::Verb => (r.verb[i], "(no verb)"),
             GroupBy::Namespace => (r.namespace[i], "(cluster-scoped)"),
             GroupBy::SourceIp => (r.source_ip[i], "(no source IP)"),
+            GroupBy::Apiserver => (r.apiserver[i], "(not in the log)"),
             GroupBy::Resource => {
                 let k = (
                     r.resource[i],

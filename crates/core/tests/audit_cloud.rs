@@ -153,6 +153,12 @@ fn gke_entries_give_the_requests_without_the_latency_they_do_not_carry() {
                 .collect()
         };
         assert_eq!(reqs(&r), reqs(&native), "{name}");
+        // The same LISTs, but their resourceVersion class is unknown (no requestURI): neither
+        // etcd nor cache is claimed for them, and the report says why.
+        assert_eq!(r.totals.lists, native.totals.lists);
+        assert_eq!(r.totals.lists_unknown, r.totals.lists);
+        assert!(r.missing.iter().any(|m| m.contains("no requestURI")));
+        assert!(r.missing.iter().any(|m| m.contains("no latency")));
     }
 }
 

@@ -7,7 +7,7 @@
 //! (who spends the apiserver's time, with LIST sources per apiserver version from
 //! [`version`]) and [`history`] (every request that touched an object).
 
-pub(crate) mod cloud;
+pub mod cloud;
 pub mod cost;
 pub(crate) mod fasthash;
 pub(crate) mod frame;

@@ -205,7 +205,7 @@ fn row<'a>(doc: &'a str, raw: &'a RawValue) -> Option<(Record<'a>, &'static str)
 }
 
 /// See [`super::Unwrap`].
-pub(crate) fn unwrap<'a>(doc: &'a str, out: &mut Vec<Record<'a>>) -> Option<&'static str> {
+pub fn unwrap<'a>(doc: &'a str, out: &mut Vec<Record<'a>>) -> Option<&'static str> {
     let whole: &'a RawValue = serde_json::from_str(doc).ok()?;
     if let Ok(Envelope {
         records: Some(records),

@@ -70,7 +70,7 @@ fn record<'a>(
 }
 
 /// See [`super::Unwrap`].
-pub(crate) fn unwrap<'a>(doc: &'a str, out: &mut Vec<Record<'a>>) -> Option<&'static str> {
+pub fn unwrap<'a>(doc: &'a str, out: &mut Vec<Record<'a>>) -> Option<&'static str> {
     let e: Envelope<'a> = serde_json::from_str(doc).ok()?;
     let s = |v: Option<&'a RawValue>| v.and_then(string_of);
     if let Some(mt) = s(e.message_type) {
@@ -120,7 +120,7 @@ pub(crate) fn unwrap<'a>(doc: &'a str, out: &mut Vec<Record<'a>>) -> Option<&'st
 
 /// A CloudWatch text line: `aws logs tail` (`<time> <stream> <json>`) or an S3 export task
 /// file (`<time> <json>`). Returns the JSON's start in the line and the stream, if any.
-pub(crate) fn text_line(line: &[u8]) -> Option<(usize, Option<&str>)> {
+pub fn text_line(line: &[u8]) -> Option<(usize, Option<&str>)> {
     // The time is RFC 3339 (`2024-05-01T10:00:00.123Z`, `…+00:00`): digits first.
     if !line.first()?.is_ascii_digit() || line.get(4) != Some(&b'-') {
         return None;

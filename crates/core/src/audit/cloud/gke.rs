@@ -255,7 +255,7 @@ fn cluster(resource: Option<&Resource<'_>>) -> Option<String> {
 }
 
 /// See [`super::Unwrap`].
-pub(crate) fn unwrap<'a>(doc: &'a str, out: &mut Vec<Record<'a>>) -> Option<&'static str> {
+pub fn unwrap<'a>(doc: &'a str, out: &mut Vec<Record<'a>>) -> Option<&'static str> {
     let e: Entry<'a> = serde_json::from_str(doc).ok()?;
     let s = |v: Option<&'a RawValue>| v.and_then(string_of).map(|c| c.into_owned());
     let (shape, payload, ts, id, op, resource, labels) = if let Some(p) = e.proto_payload {

@@ -10,9 +10,9 @@
 //! rows) are mapped field by field, and what they do not carry stays absent (no
 //! `requestReceivedTimestamp` on GKE: no latency; no `requestURI`: no LIST class).
 
-pub(crate) mod aks;
-pub(crate) mod eks;
-pub(crate) mod gke;
+pub mod aks;
+pub mod eks;
+pub mod gke;
 
 use super::parse::S;
 use serde_json::value::RawValue;
@@ -20,7 +20,7 @@ use std::borrow::Cow;
 use std::ops::Range;
 
 /// What one record inside a cloud document holds.
-pub(crate) enum Body<'a> {
+pub enum Body<'a> {
     /// A native audit Event as JSON text.
     Event(Cow<'a, str>),
     /// A record of another service or log category: valid, counted, not an audit event.
@@ -30,7 +30,7 @@ pub(crate) enum Body<'a> {
 }
 
 /// One record found in a cloud document.
-pub(crate) struct Record<'a> {
+pub struct Record<'a> {
     /// Byte range of the record inside the document (what a detail view re-reads).
     pub range: Range<usize>,
     /// The apiserver instance or cluster that wrote it, when the wrapping says.
@@ -39,13 +39,13 @@ pub(crate) struct Record<'a> {
 }
 
 /// A shape's entry point: `Some(shape name)` and the records when `doc` is that shape.
-pub(crate) type Unwrap = for<'a> fn(&'a str, &mut Vec<Record<'a>>) -> Option<&'static str>;
+pub type Unwrap = for<'a> fn(&'a str, &mut Vec<Record<'a>>) -> Option<&'static str>;
 
 /// Every cloud shape, tried in turn on documents that are not native events.
 const SHAPES: [Unwrap; 3] = [gke::unwrap, eks::unwrap, aks::unwrap];
 
 /// Unwrap a document that is not a native audit event; `None` when no cloud shape matches.
-pub(crate) fn unwrap<'a>(doc: &'a str, out: &mut Vec<Record<'a>>) -> Option<&'static str> {
+pub fn unwrap<'a>(doc: &'a str, out: &mut Vec<Record<'a>>) -> Option<&'static str> {
     SHAPES.iter().find_map(|f| {
         out.clear();
         f(doc, out)

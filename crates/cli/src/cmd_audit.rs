@@ -44,6 +44,10 @@ pub struct AuditArgs {
     /// Slowest requests to list.
     #[arg(long, default_value_t = 10)]
     pub examples: usize,
+    /// The apiserver version whose LIST rules apply (`1.30`, `v1.31.2`); default: the version
+    /// the log's control-plane user agents show.
+    #[arg(long)]
+    pub server_version: Option<String>,
     /// Print JSON instead of text.
     #[arg(long)]
     pub json: bool,
@@ -83,6 +87,9 @@ pub enum By {
     Namespace,
     #[value(alias = "source-ip", alias = "ip")]
     Sourceip,
+    /// The apiserver instance / cluster named by a cloud log's wrapping.
+    #[value(alias = "cluster")]
+    Apiserver,
 }
 
 impl From<By> for GroupBy {
@@ -94,6 +101,7 @@ impl From<By> for GroupBy {
             By::Resource => GroupBy::Resource,
             By::Namespace => GroupBy::Namespace,
             By::Sourceip => GroupBy::SourceIp,
+            By::Apiserver => GroupBy::Apiserver,
         }
     }
 }
@@ -133,6 +141,7 @@ pub fn run(a: AuditArgs) -> ExitCode {
         until,
         filters,
         examples: a.examples,
+        server_version: a.server_version.clone(),
         ..CostQuery::default()
     };
     let r = cost_report(&ds, &q);
@@ -160,7 +169,14 @@ fn exit(failed: usize) -> ExitCode {
 
 fn row_line(r: &CostRow) -> String {
     let lists = if r.lists > 0 {
-        format!("{} ({}/{})", r.lists, r.lists_etcd, r.lists_cache)
+        if r.lists_unknown > 0 {
+            format!(
+                "{} ({}/{}/{}?)",
+                r.lists, r.lists_etcd, r.lists_cache, r.lists_unknown
+            )
+        } else {
+            format!("{} ({}/{})", r.lists, r.lists_etcd, r.lists_cache)
+        }
     } else {
         "-".into()
     };
@@ -196,9 +212,28 @@ fn render(r: &CostReport) -> String {
         t.requests, t.long_running, t.untimed, t.query_time_text, t.mean_in_flight
     );
     s += &format!(
-        "errors: 4xx {}, 5xx {}, 429 {}; LIST {} (from etcd {}, from cache {})\n\n",
-        t.errors_4xx, t.errors_5xx, t.throttled_429, t.lists, t.lists_etcd, t.lists_cache
+        "errors: 4xx {}, 5xx {}, 429 {}; LIST {} (from etcd {}, from cache {}, unknown {})\n",
+        t.errors_4xx,
+        t.errors_5xx,
+        t.throttled_429,
+        t.lists,
+        t.lists_etcd,
+        t.lists_cache,
+        t.lists_unknown
     );
+    let lm = &r.list_model;
+    s += &format!(
+        "LIST sources for apiserver {} ({}): {} by annotation evidence, {} by the version's rules, {} undecided\n",
+        lm.version.as_deref().unwrap_or("version unknown"),
+        lm.version_source,
+        lm.by_annotation,
+        lm.by_rule,
+        lm.undecided
+    );
+    for m in &r.missing {
+        s += &format!("missing: {m}\n");
+    }
+    s += "\n";
     s += &format!(
         "{:>6} {:>10} {:>9} {:>8} {:>8} {:>8} {:>8} {:>5} {:>5} {:>4} {:>16}  {}\n",
         "SHARE",
@@ -219,6 +254,20 @@ fn render(r: &CostReport) -> String {
     }
     if let Some(o) = &r.others {
         s += &row_line(o);
+    }
+    if !lm.patterns.is_empty() {
+        s += "\nLIST patterns (user × resource × resourceVersion class):\n";
+        for p in lm.patterns.iter().take(15) {
+            s += &format!(
+                "  {:>6}  {:<7} {:<12} {:<18} {}  {}\n",
+                p.lists,
+                p.source.label(),
+                p.decided_by,
+                p.class_label,
+                p.resource,
+                p.user
+            );
+        }
     }
     if !r.long_running.is_empty() {
         s += "\nLong-running requests (watch, exec, attach, port-forward, proxy, log -f), not in query time:\n";

@@ -45,6 +45,8 @@ pub fn cost_view(p: &Props) -> Html {
     let by = use_state(|| GroupBy::User);
     let filters = use_state(Vec::<(GroupBy, String)>::new);
     let sort = use_state(|| SortBy::Time);
+    // `None`: the version the logs show; otherwise the user's choice (`1.30`).
+    let version = use_state(|| None::<String>);
     {
         let filters = filters.clone();
         let by = by.clone();
@@ -65,6 +67,8 @@ pub fn cost_view(p: &Props) -> Html {
         until: p.window.map(|w| w.1),
         filters: (*filters).clone(),
         examples: 25,
+        server_version: (*version).clone(),
+        patterns: 12,
     };
     let answer = use_query::<CostReport>(Query::Cost(q), p.generation);
     let chart_ref = use_node_ref();
@@ -191,10 +195,11 @@ pub fn cost_view(p: &Props) -> Html {
                 <super::files::Stat label="requests" value={fmt::count(t.requests)} />
                 <super::files::Stat label="query time" value={t.query_time_text.clone()} />
                 <super::files::Stat label="mean in flight" value={format!("{:.2}", t.mean_in_flight)} />
-                <super::files::Stat label="LISTs from etcd" value={format!("{} of {}", fmt::count(t.lists_etcd), fmt::count(t.lists))} warn={t.lists_etcd > 0} />
+                <super::files::Stat label="LISTs from etcd" value={if t.lists_unknown > 0 { format!("{} of {} ({} unknown)", fmt::count(t.lists_etcd), fmt::count(t.lists), fmt::count(t.lists_unknown)) } else { format!("{} of {}", fmt::count(t.lists_etcd), fmt::count(t.lists)) }} warn={t.lists_etcd > 0} />
                 <super::files::Stat label="errors 4xx / 5xx / 429" value={format!("{} / {} / {}", t.errors_4xx, t.errors_5xx, t.throttled_429)} warn={t.errors_5xx + t.throttled_429 > 0} />
                 <super::files::Stat label="long-running (watch, exec…)" value={fmt::count(t.long_running)} />
             </div>
+            { version_bar(&report, version.clone()) }
             <div class="chart-card">
                 <div class="chart-head">
                     <b>{"Requests in flight (mean per "}{ &report.series.bucket_text }{")"}</b>
@@ -225,6 +230,8 @@ pub fn cost_view(p: &Props) -> Html {
                     if let Some(o) = &report.others { { others_row(o) } }
                 </tbody>
             </table>
+            { list_patterns(&report) }
+            { time_split(&report) }
             { examples(&report.examples) }
             { weekly(&report) }
             <History generation={p.generation} />
@@ -235,10 +242,122 @@ pub fn cost_view(p: &Props) -> Html {
 /// After drilling into a key, the next natural question: user → verb → resource → namespace.
 fn next_dimension(by: GroupBy, _filters: &[(GroupBy, String)]) -> GroupBy {
     match by {
-        GroupBy::User | GroupBy::UserAgent | GroupBy::SourceIp => GroupBy::Verb,
+        GroupBy::User | GroupBy::UserAgent | GroupBy::SourceIp | GroupBy::Apiserver => {
+            GroupBy::Verb
+        }
         GroupBy::Verb => GroupBy::Resource,
         GroupBy::Resource => GroupBy::Namespace,
         GroupBy::Namespace => GroupBy::User,
+    }
+}
+
+/// Minor versions offered in the version control (the LIST rules change at 1.31, 1.33, 1.34).
+const VERSIONS: [&str; 10] = [
+    "1.27", "1.28", "1.29", "1.30", "1.31", "1.32", "1.33", "1.34", "1.35", "1.36",
+];
+
+/// The apiserver version the LIST rules assume, where it comes from, and the control to change
+/// it; then what the logs cannot tell.
+fn version_bar(r: &CostReport, version: UseStateHandle<Option<String>>) -> Html {
+    let lm = &r.list_model;
+    let onchange = {
+        let version = version.clone();
+        Callback::from(move |e: Event| {
+            let v = e
+                .target_unchecked_into::<web_sys::HtmlSelectElement>()
+                .value();
+            version.set((!v.is_empty()).then_some(v));
+        })
+    };
+    let inferred = match &lm.inferred {
+        Some(i) => format!("as the logs show: {i}"),
+        None => "as the logs show: unknown".to_string(),
+    };
+    let chosen = (*version).clone().unwrap_or_default();
+    html! {
+        <div class="version-bar">
+            <label class="small">{"apiserver version "}
+                <select class="version-select" {onchange}>
+                    <option value="" selected={chosen.is_empty()}>{ inferred }</option>
+                    { for VERSIONS.iter().map(|v| html! { <option value={*v} selected={chosen == *v}>{ *v }</option> }) }
+                </select>
+            </label>
+            <span class="small list-model">{ format!(
+                " LIST sources for {} ({}): {} by annotation evidence, {} by the version's rules, {} undecided.",
+                lm.version.as_deref().unwrap_or("an unknown version"),
+                lm.version_source,
+                fmt::count(lm.by_annotation),
+                fmt::count(lm.by_rule),
+                fmt::count(lm.undecided)
+            ) }</span>
+            if !r.missing.is_empty() {
+                <ul class="missing small muted">
+                    { for r.missing.iter().map(|m| html! { <li>{ m }</li> }) }
+                </ul>
+            }
+        </div>
+    }
+}
+
+/// The largest LIST patterns, where they were served and what decided it.
+fn list_patterns(r: &CostReport) -> Html {
+    let pats = &r.list_model.patterns;
+    if pats.is_empty() {
+        return html! {};
+    }
+    html! {
+        <>
+            <h2 class="section">{"LIST patterns: where they were served"}</h2>
+            <table class="grid list-patterns">
+                <thead><tr>
+                    <th>{"user"}</th><th>{"resource"}</th><th>{"resourceVersion"}</th>
+                    <th class="num">{"LISTs"}</th><th class="num">{"query time"}</th>
+                    <th>{"served from"}</th><th>{"decided by"}</th><th>{"why"}</th>
+                </tr></thead>
+                <tbody>
+                    { for pats.iter().map(|p| html! {
+                        <tr class="list-pattern">
+                            <td class="mono">{ fmt::ellipsize(&p.user, 48) }</td>
+                            <td class="mono">{ &p.resource }</td>
+                            <td>{ &p.class_label }</td>
+                            <td class="num">{ fmt::count(p.lists) }</td>
+                            <td class="num">{ whodunnit_core::time::fmt_duration(p.query_time_us) }</td>
+                            <td class={classes!("source", (p.source == whodunnit_core::audit::version::ListSource::Etcd).then_some("etcd-hot"))}>{ p.source.label() }</td>
+                            <td>{ &p.decided_by }</td>
+                            <td class="small muted">{ &p.rule }</td>
+                        </tr>
+                    }) }
+                </tbody>
+            </table>
+        </>
+    }
+}
+
+/// Where the time went: the latency annotations' sum, with their >500 ms caveat, and APF.
+fn time_split(r: &CostReport) -> Html {
+    if r.latency_breakdown.is_empty() && r.apf.is_empty() {
+        return html! {};
+    }
+    html! {
+        <>
+            <h2 class="section">{"Where the time went"}</h2>
+            if !r.latency_breakdown.is_empty() {
+                <p class="small muted">{ format!("Sum of apiserver.latency.k8s.io/* annotations. The apiserver writes them only for requests slower than 500 ms: {} of {} requests here.", fmt::count(r.totals.annotated), fmt::count(r.totals.requests)) }</p>
+                <table class="grid latency-split">
+                    <tbody>
+                        { for r.latency_breakdown.iter().map(|p| html! { <tr><td class="mono">{ &p.name }</td><td class="num">{ &p.text }</td></tr> }) }
+                    </tbody>
+                </table>
+            }
+            if !r.apf.is_empty() {
+                <table class="grid apf">
+                    <thead><tr><th>{"priority level"}</th><th>{"flow schema"}</th><th class="num">{"requests"}</th><th class="num">{"query time"}</th></tr></thead>
+                    <tbody>
+                        { for r.apf.iter().map(|a| html! { <tr><td>{ &a.priority_level }</td><td>{ &a.flow_schema }</td><td class="num">{ fmt::count(a.requests) }</td><td class="num">{ whodunnit_core::time::fmt_duration(a.query_time_us) }</td></tr> }) }
+                    </tbody>
+                </table>
+            }
+        </>
     }
 }
 

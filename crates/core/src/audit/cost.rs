@@ -6,6 +6,7 @@
 //! requests of that group being served at any moment.
 
 use super::store::*;
+use super::version::{self, ListClass, ListSource, Version};
 use super::view::{AuditFiles, Req};
 use crate::dataset::Dataset;
 use crate::time::{fmt_duration, fmt_micros, Micros, MICROS_PER_SEC, NO_TIME};
@@ -24,17 +25,20 @@ pub enum GroupBy {
     Resource,
     Namespace,
     SourceIp,
+    /// The apiserver instance / cluster, from the cloud wrapping (see `Requests::apiserver`).
+    Apiserver,
 }
 
 impl GroupBy {
     /// Every dimension, in display order.
-    pub const ALL: [GroupBy; 6] = [
+    pub const ALL: [GroupBy; 7] = [
         GroupBy::User,
         GroupBy::UserAgent,
         GroupBy::Verb,
         GroupBy::Resource,
         GroupBy::Namespace,
         GroupBy::SourceIp,
+        GroupBy::Apiserver,
     ];
 
     /// Column header.
@@ -46,6 +50,7 @@ impl GroupBy {
             GroupBy::Resource => "resource",
             GroupBy::Namespace => "namespace",
             GroupBy::SourceIp => "source IP",
+            GroupBy::Apiserver => "apiserver / cluster",
         }
     }
 }
@@ -70,6 +75,11 @@ pub struct CostQuery {
     pub filters: Vec<(GroupBy, String)>,
     /// Slowest matching requests listed as examples.
     pub examples: usize,
+    /// The apiserver version to apply the LIST rules of (`1.30`, `v1.31.2`); `None`: the
+    /// version the log shows (see [`version::infer`]).
+    pub server_version: Option<String>,
+    /// LIST patterns listed in [`ListModel::patterns`].
+    pub patterns: usize,
 }
 
 impl Default for CostQuery {
@@ -83,6 +93,8 @@ impl Default for CostQuery {
             until: None,
             filters: Vec::new(),
             examples: 20,
+            server_version: None,
+            patterns: 30,
         }
     }
 }
@@ -133,9 +145,11 @@ pub struct CostRow {
     pub errors_5xx: u64,
     pub throttled_429: u64,
     pub lists: u64,
-    /// LISTs served from etcd (see [`list_from_etcd`]); the expensive kind.
+    /// LISTs served from etcd (decided per pattern, see [`ListModel`]); the expensive kind.
     pub lists_etcd: u64,
     pub lists_cache: u64,
+    /// LISTs whose source neither the log nor the version's rules tell.
+    pub lists_unknown: u64,
     pub lists_with_selector: u64,
     pub lists_etcd_with_selector: u64,
     /// Query time of LISTs served from etcd.
@@ -215,7 +229,7 @@ pub struct RequestRow {
     pub latency_us: Option<i64>,
     pub latency_text: String,
     pub long_running: bool,
-    /// `etcd`, `cache`, or empty for non-LISTs.
+    /// `etcd`, `cache`, `unknown`, or empty for non-LISTs (see [`ListModel`]).
     pub list_source: String,
     /// Query flags worth knowing: `rv=0`, `rv=unset`, `match=Exact`, `limit=500`, `labelSelector`…
     pub query: String,
@@ -236,6 +250,10 @@ pub struct Totals {
     pub lists: u64,
     pub lists_etcd: u64,
     pub lists_cache: u64,
+    pub lists_unknown: u64,
+    /// Requests carrying `apiserver.latency.k8s.io/*` annotations (the apiserver writes them
+    /// only for requests slower than 500 ms, so the breakdown covers only those).
+    pub annotated: u64,
     pub long_running: u64,
     pub long_running_us: i64,
     /// Distinct keys in the grouping.
@@ -264,6 +282,47 @@ pub struct CostReport {
     pub examples: Vec<RequestRow>,
     /// Audit files read.
     pub files: usize,
+    /// Where LISTs were served and what decided it.
+    pub list_model: ListModel,
+    /// Numbers the logs cannot give, and why (e.g. no latency in GKE entries).
+    pub missing: Vec<String>,
+}
+
+/// How LIST sources were decided: per pattern (user × resource × resourceVersion class),
+/// annotation evidence first, then the rules of the assumed apiserver version.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ListModel {
+    /// The version whose rules were applied (`1.36.2`), when known.
+    pub version: Option<String>,
+    /// Where that version comes from: set by the user, inferred (with the evidence), or unknown.
+    pub version_source: String,
+    /// What the log itself shows, even when the user set another version.
+    pub inferred: Option<String>,
+    /// LISTs decided by annotation evidence / by the version's rule / not decidable.
+    pub by_annotation: u64,
+    pub by_rule: u64,
+    pub undecided: u64,
+    /// The largest patterns, most LISTs first.
+    pub patterns: Vec<ListPattern>,
+}
+
+/// One LIST pattern and where its requests were served.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ListPattern {
+    pub user: String,
+    pub resource: String,
+    pub class: ListClass,
+    pub class_label: String,
+    pub lists: u64,
+    pub query_time_us: i64,
+    pub source: ListSource,
+    /// `annotation` or `version rule` (or `unknown`).
+    pub decided_by: String,
+    /// The evidence or the rule, in words.
+    pub rule: String,
+    /// Slow (annotated) requests of the pattern with / without `apiserver.latency.k8s.io/etcd`.
+    pub annotated_etcd: u64,
+    pub annotated_other: u64,
 }
 
 /// Maps a request to its key in one dimension, caching per file.
@@ -312,6 +371,7 @@ impl Keyer {
             GroupBy::Verb => (r.verb[i], "(no verb)"),
             GroupBy::Namespace => (r.namespace[i], "(cluster-scoped)"),
             GroupBy::SourceIp => (r.source_ip[i], "(no source IP)"),
+            GroupBy::Apiserver => (r.apiserver[i], "(not in the log)"),
             GroupBy::Resource => {
                 let k = (
                     r.resource[i],
@@ -388,6 +448,8 @@ struct Acc {
     lists: u64,
     lists_etcd: u64,
     lists_cache: u64,
+    lists_unknown: u64,
+    annotated: u64,
     lists_sel: u64,
     lists_etcd_sel: u64,
     lists_etcd_us: i64,
@@ -398,7 +460,7 @@ struct Acc {
 }
 
 impl Acc {
-    fn add(&mut self, q: &Req, d: &Data) {
+    fn add(&mut self, q: &Req, d: &Data, list: Option<ListSource>, annotated: bool) {
         let r = &d.requests;
         let i = q.row as usize;
         let f = q.flags;
@@ -421,22 +483,27 @@ impl Acc {
         } else {
             self.untimed += 1;
         }
-        if f & (F_LIST_ETCD | F_LIST_CACHE) != 0 {
+        if annotated {
+            self.annotated += 1;
+        }
+        if let Some(src) = list {
             self.lists += 1;
             let sel = f & (F_LABEL_SELECTOR | F_FIELD_SELECTOR) != 0;
             if sel {
                 self.lists_sel += 1;
             }
-            if f & F_LIST_ETCD != 0 {
-                self.lists_etcd += 1;
-                if sel {
-                    self.lists_etcd_sel += 1;
+            match src {
+                ListSource::Etcd => {
+                    self.lists_etcd += 1;
+                    if sel {
+                        self.lists_etcd_sel += 1;
+                    }
+                    if !long {
+                        self.lists_etcd_us += lat.unwrap_or(0);
+                    }
                 }
-                if !long {
-                    self.lists_etcd_us += lat.unwrap_or(0);
-                }
-            } else {
-                self.lists_cache += 1;
+                ListSource::Cache => self.lists_cache += 1,
+                ListSource::Unknown => self.lists_unknown += 1,
             }
         }
         if r.apf_pl[i] != 0 || r.apf_fs[i] != 0 {
@@ -466,6 +533,8 @@ impl Acc {
         self.lists += o.lists;
         self.lists_etcd += o.lists_etcd;
         self.lists_cache += o.lists_cache;
+        self.lists_unknown += o.lists_unknown;
+        self.annotated += o.annotated;
         self.lists_sel += o.lists_sel;
         self.lists_etcd_sel += o.lists_etcd_sel;
         self.lists_etcd_us += o.lists_etcd_us;
@@ -533,6 +602,7 @@ impl Acc {
             lists: self.lists,
             lists_etcd: self.lists_etcd,
             lists_cache: self.lists_cache,
+            lists_unknown: self.lists_unknown,
             lists_with_selector: self.lists_sel,
             lists_etcd_with_selector: self.lists_etcd_sel,
             lists_etcd_time_us: self.lists_etcd_us,
@@ -665,13 +735,18 @@ pub fn cost_report(ds: &Dataset, q: &CostQuery) -> CostReport {
         (end - start).max(0)
     };
 
+    // Where each LIST was served, decided per pattern over the whole dataset (not the window),
+    // so a filter never changes the answer.
+    let lm = list_sources(&af, q);
+
     // Pass 2: accumulate per key.
     let mut accs: Vec<Acc> = Vec::new();
     accs.resize_with(keyer.names.len(), Acc::default);
     let mut in_slot: Vec<u32> = vec![u32::MAX; af.reqs.len()];
     for &(ri, k) in &picked {
         let r = &af.reqs[ri as usize];
-        accs[k as usize].add(r, af.data(r));
+        let i = ri as usize;
+        accs[k as usize].add(r, af.data(r), lm.source[i], lm.annotated[i]);
         in_slot[ri as usize] = k;
     }
     for (fi, (_, d)) in af.files.iter().enumerate() {
@@ -702,7 +777,7 @@ pub fn cost_report(ds: &Dataset, q: &CostQuery) -> CostReport {
 
     let series = series(&af, &picked, &order, q, start, window_us, &keyer.names);
     let weekly = weekly(&af, &picked, &order, q.series_top, &keyer.names);
-    let examples = examples(&af, ds, &picked, q.examples);
+    let examples = examples(&af, ds, &picked, q.examples, &lm.source);
 
     let mut long_running: Vec<(u64, i64, u32)> = accs
         .iter()
@@ -751,7 +826,9 @@ pub fn cost_report(ds: &Dataset, q: &CostQuery) -> CostReport {
         }
     }
     let keys = keyer.names.len() as u64;
+    let annotated = all.annotated;
     let all_row = all.row(String::new(), total_us, window_us);
+    let missing = missing(&af, &all_row, annotated, &lm.model);
     CostReport {
         by: q.by,
         by_label: q.by.label().to_string(),
@@ -777,6 +854,8 @@ pub fn cost_report(ds: &Dataset, q: &CostQuery) -> CostReport {
             lists: all_row.lists,
             lists_etcd: all_row.lists_etcd,
             lists_cache: all_row.lists_cache,
+            lists_unknown: all_row.lists_unknown,
+            annotated,
             long_running: all_row.long_running,
             long_running_us: all_row.long_running_us,
             keys,
@@ -790,6 +869,207 @@ pub fn cost_report(ds: &Dataset, q: &CostQuery) -> CostReport {
         weekly,
         examples,
         files: nfiles,
+        list_model: lm.model,
+        missing,
+    }
+}
+
+/// What the logs cannot say, in words, for the view and the CLI to show beside the numbers.
+fn missing(af: &AuditFiles<'_>, all: &CostRow, annotated: u64, lm: &ListModel) -> Vec<String> {
+    let mut out = Vec::new();
+    let no_uri = af.reqs.iter().filter(|r| r.flags & F_NO_URI != 0).count();
+    if all.untimed > 0 {
+        out.push(format!(
+            "{} requests have no latency: their log has no request start time (GKE Cloud Logging entries carry one timestamp per request) or no final stage; they are counted but not in query time",
+            all.untimed
+        ));
+    }
+    if no_uri > 0 {
+        out.push(format!(
+            "{no_uri} requests have no requestURI (GKE Cloud Logging): resourceVersion, limit and selectors unknown, so their LISTs' source is unknown unless annotations tell"
+        ));
+    }
+    if lm.version.is_none() && lm.undecided > 0 {
+        out.push(format!(
+            "apiserver version unknown (no control-plane user agent in the logs): {} LISTs have an unknown source; set the version",
+            lm.undecided
+        ));
+    }
+    if all.requests > 0 {
+        out.push(format!(
+            "latency breakdown: the apiserver annotates only requests slower than 500 ms ({annotated} of {} here), so it covers those only",
+            all.requests
+        ));
+    }
+    out
+}
+
+/// Per request of `af.reqs`: the LIST source (`None` for non-LISTs) and whether it carries
+/// latency annotations; and the model that decided.
+struct ListSources {
+    source: Vec<Option<ListSource>>,
+    annotated: Vec<bool>,
+    model: ListModel,
+}
+
+#[derive(Default)]
+struct PatternAcc {
+    lists: u64,
+    query_us: i64,
+    etcd: u64,
+    other: u64,
+}
+
+fn list_sources(af: &AuditFiles<'_>, q: &CostQuery) -> ListSources {
+    let n = af.reqs.len();
+    let mut annotated = vec![false; n];
+    let mut etcd = vec![false; n];
+    for (fi, (_, d)) in af.files.iter().enumerate() {
+        let etcd_sym = (0..d.strings.len() as u32).find(|&s| d.str(s) == "etcd");
+        for p in &d.latency_parts {
+            let Some(&ri) = af.slot[fi].get(p.req as usize) else {
+                continue;
+            };
+            annotated[ri as usize] = true;
+            if Some(p.key) == etcd_sym {
+                etcd[ri as usize] = true;
+            }
+        }
+    }
+    let inferred = version::infer(af);
+    let set = q.server_version.as_deref().and_then(Version::parse);
+    let (ver, version_source) = match (set, &inferred, q.server_version.as_deref()) {
+        (Some(v), _, _) => (Some(v), "set by the user".to_string()),
+        (None, Some(i), Some(bad)) => (
+            Some(i.version),
+            format!(
+                "inferred from {} (could not read the version \"{bad}\")",
+                i.evidence
+            ),
+        ),
+        (None, Some(i), None) => (Some(i.version), format!("inferred from {}", i.evidence)),
+        (None, None, _) => (
+            None,
+            "unknown: no control-plane user agent (kube-controller-manager/v1.x, …) in the logs"
+                .into(),
+        ),
+    };
+
+    // Pass 1: patterns.
+    let nfiles = af.files.len();
+    let mut users = Keyer::new(GroupBy::User, nfiles);
+    let mut resources = Keyer::new(GroupBy::Resource, nfiles);
+    let list_syms: Vec<Option<Sym>> = af
+        .files
+        .iter()
+        .map(|(_, d)| (0..d.strings.len() as u32).find(|&s| d.str(s) == "list"))
+        .collect();
+    let mut index: HashMap<(u32, u32, ListClass), u32> = HashMap::new();
+    let mut pats: Vec<((u32, u32, ListClass), PatternAcc)> = Vec::new();
+    let mut of_req: Vec<u32> = vec![u32::MAX; n];
+    for (ri, r) in af.reqs.iter().enumerate() {
+        let d = af.data(r);
+        let ls = list_syms[r.file as usize];
+        if ls.is_none() || d.requests.verb[r.row as usize] != ls.unwrap_or(0) {
+            continue;
+        }
+        let key = (
+            users.key(af, r),
+            resources.key(af, r),
+            ListClass::of(r.flags),
+        );
+        let pi = *index.entry(key).or_insert_with(|| {
+            pats.push((key, PatternAcc::default()));
+            pats.len() as u32 - 1
+        });
+        let p = &mut pats[pi as usize].1;
+        p.lists += 1;
+        if r.flags & F_LONG_RUNNING == 0 {
+            p.query_us += r.latency().unwrap_or(0);
+        }
+        if annotated[ri] {
+            if etcd[ri] {
+                p.etcd += 1;
+            } else {
+                p.other += 1;
+            }
+        }
+        of_req[ri] = pi;
+    }
+
+    // Decide each pattern: annotation evidence first, then the version's rule.
+    let mut model = ListModel {
+        version: ver.map(Version::text),
+        version_source,
+        inferred: inferred.map(|i| format!("{} ({})", i.version.text(), i.evidence)),
+        by_annotation: 0,
+        by_rule: 0,
+        undecided: 0,
+        patterns: Vec::new(),
+    };
+    let mut decided: Vec<ListSource> = Vec::with_capacity(pats.len());
+    let mut rows: Vec<ListPattern> = Vec::with_capacity(pats.len());
+    for ((u, res, class), p) in &pats {
+        let (source, decided_by, rule) = if p.etcd + p.other > 0 {
+            let src = if p.etcd >= p.other {
+                ListSource::Etcd
+            } else {
+                ListSource::Cache
+            };
+            (
+                src,
+                "annotation",
+                format!(
+                    "{} of {} slow requests (over 500 ms, the only ones annotated) carry apiserver.latency.k8s.io/etcd, written only when storage was read",
+                    p.etcd,
+                    p.etcd + p.other
+                ),
+            )
+        } else {
+            let (src, why) = version::rule(*class, ver);
+            let by = if src == ListSource::Unknown {
+                "unknown"
+            } else {
+                "version rule"
+            };
+            (src, by, why.to_string())
+        };
+        match decided_by {
+            "annotation" => model.by_annotation += p.lists,
+            "version rule" => model.by_rule += p.lists,
+            _ => model.undecided += p.lists,
+        }
+        decided.push(source);
+        rows.push(ListPattern {
+            user: users.names[*u as usize].clone(),
+            resource: resources.names[*res as usize].clone(),
+            class: *class,
+            class_label: class.label().to_string(),
+            lists: p.lists,
+            query_time_us: p.query_us,
+            source,
+            decided_by: decided_by.to_string(),
+            rule,
+            annotated_etcd: p.etcd,
+            annotated_other: p.other,
+        });
+    }
+    rows.sort_by(|a, b| {
+        b.lists
+            .cmp(&a.lists)
+            .then(b.query_time_us.cmp(&a.query_time_us))
+            .then_with(|| (&a.user, &a.resource, a.class).cmp(&(&b.user, &b.resource, b.class)))
+    });
+    rows.truncate(q.patterns);
+    model.patterns = rows;
+    let source = of_req
+        .iter()
+        .map(|&pi| (pi != u32::MAX).then(|| decided[pi as usize]))
+        .collect();
+    ListSources {
+        source,
+        annotated,
+        model,
     }
 }
 
@@ -804,6 +1084,8 @@ fn copy_counts(dst: &mut Acc, a: &Acc) {
     dst.lists = a.lists;
     dst.lists_etcd = a.lists_etcd;
     dst.lists_cache = a.lists_cache;
+    dst.lists_unknown = a.lists_unknown;
+    dst.annotated = a.annotated;
     dst.lists_sel = a.lists_sel;
     dst.lists_etcd_sel = a.lists_etcd_sel;
     dst.lists_etcd_us = a.lists_etcd_us;
@@ -931,7 +1213,13 @@ fn weekly(
     }
 }
 
-fn examples(af: &AuditFiles<'_>, ds: &Dataset, picked: &[(u32, u32)], n: usize) -> Vec<RequestRow> {
+fn examples(
+    af: &AuditFiles<'_>,
+    ds: &Dataset,
+    picked: &[(u32, u32)],
+    n: usize,
+    sources: &[Option<ListSource>],
+) -> Vec<RequestRow> {
     if n == 0 {
         return Vec::new();
     }
@@ -956,12 +1244,20 @@ fn examples(af: &AuditFiles<'_>, ds: &Dataset, picked: &[(u32, u32)], n: usize) 
     }
     v.sort_by(cmp);
     v.into_iter()
-        .map(|(_, ri)| request_row(af, ds, &af.reqs[ri as usize]))
+        .map(|(_, ri)| {
+            let src = sources.get(ri as usize).copied().flatten();
+            request_row(af, ds, &af.reqs[ri as usize], src)
+        })
         .collect()
 }
 
 /// Display form of one request.
-pub(crate) fn request_row(af: &AuditFiles<'_>, ds: &Dataset, q: &Req) -> RequestRow {
+pub(crate) fn request_row(
+    af: &AuditFiles<'_>,
+    ds: &Dataset,
+    q: &Req,
+    list_source: Option<ListSource>,
+) -> RequestRow {
     let d = af.data(q);
     let r = &d.requests;
     let i = q.row as usize;
@@ -971,7 +1267,9 @@ pub(crate) fn request_row(af: &AuditFiles<'_>, ds: &Dataset, q: &Req) -> Request
     let f = q.flags;
     let mut query = Vec::new();
     if r.verb.get(i).map(|&v| d.str(v)) == Some("list") {
-        query.push(if f & F_RV == 0 {
+        query.push(if f & F_NO_URI != 0 {
+            "rv=unknown".to_string()
+        } else if f & F_RV == 0 {
             "rv=unset".to_string()
         } else if f & F_RV_ZERO != 0 {
             "rv=0".to_string()
@@ -1024,13 +1322,9 @@ pub(crate) fn request_row(af: &AuditFiles<'_>, ds: &Dataset, q: &Req) -> Request
         latency_us: lat,
         latency_text: lat.map(fmt_duration).unwrap_or_else(|| "-".into()),
         long_running: f & F_LONG_RUNNING != 0,
-        list_source: if f & F_LIST_ETCD != 0 {
-            "etcd".into()
-        } else if f & F_LIST_CACHE != 0 {
-            "cache".into()
-        } else {
-            String::new()
-        },
+        list_source: list_source
+            .map(|s| s.label().to_string())
+            .unwrap_or_default(),
         query: query.join(" "),
     }
 }

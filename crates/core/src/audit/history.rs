@@ -250,7 +250,8 @@ pub fn history(ds: &Dataset, spec: &ObjectSpec, max_entries: usize) -> HistoryRe
         .take(max_entries)
         .map(|&(_, ri, inside)| {
             let q = &af.reqs[ri as usize];
-            let request = request_row(&af, ds, q);
+            // LIST sources are a cost-model question (per pattern and version), not history's.
+            let request = request_row(&af, ds, q, None);
             HistoryEntry {
                 mutating: mutating(&request.verb),
                 request,

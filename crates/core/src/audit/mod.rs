@@ -1,16 +1,20 @@
 //! Kubernetes audit logs: `audit.k8s.io/v1` and `v1beta1` `Event`s as JSON lines (log backend,
 //! rotated, `.gz` via ingest), `EventList` documents (webhook backend), JSON arrays, and
-//! pretty-printed multi-line JSON.
+//! pretty-printed multi-line JSON; and the managed clouds' wrappings of them ([`cloud`]: GKE
+//! Cloud Logging, EKS CloudWatch Logs, AKS Azure Monitor), several per file if need be.
 //!
 //! Reading keeps one compact row per request ([`store`]); the analyses are in [`cost`]
-//! (who spends the apiserver's time) and [`history`] (every request that touched an object).
+//! (who spends the apiserver's time, with LIST sources per apiserver version from
+//! [`version`]) and [`history`] (every request that touched an object).
 
+pub mod cloud;
 pub mod cost;
 pub(crate) mod fasthash;
 pub(crate) mod frame;
 pub mod history;
 pub mod parse;
 pub mod store;
+pub mod version;
 pub mod view;
 
 pub use cost::{cost_report, CostQuery, CostReport, GroupBy};
@@ -38,8 +42,33 @@ fn parse_event(b: &[u8]) -> serde_json::Result<RawEvent<'_>> {
 pub fn sniff(sample: &[&[u8]]) -> u32 {
     let mut score = 0;
     let mut pretty_hits = 0;
+    let (mut cloud_logging, mut k8s_service) = (false, false);
+    let (mut aks_audit_id, mut aks_verb) = (false, false);
     for l in sample {
         let has = |n: &[u8]| memchr::memmem::find(l, n).is_some();
+        // GKE: Cloud Logging entries with an AuditLog payload, compact or pretty-printed.
+        if has(b"google.cloud.audit.AuditLog")
+            || has(b"\"protoPayload\"")
+            || has(b"\"AuditPayload\"")
+        {
+            cloud_logging = true;
+        }
+        if has(b"\"k8s.io\"") || has(b"\"io.k8s.") || has(b"\\\"io.k8s.") {
+            k8s_service = true;
+        }
+        // AKS: Log Analytics AKSAudit rows (one field per line when pretty-printed).
+        aks_audit_id |= has(b"\"AuditId\"");
+        aks_verb |= has(b"\"Verb\"") || has(b"\"RequestUri\"");
+        // EKS: CloudWatch text (`<time> [<stream>] <event>`), which also looks like a timestamped
+        // node log: the event decides.
+        if let Some((j, _)) = cloud::eks::text_line(l) {
+            let j = &l[j..];
+            if memchr::memmem::find(j, b"audit.k8s.io/").is_some()
+                && memchr::memmem::find(j, b"\"auditID\"").is_some()
+            {
+                score = score.max(97);
+            }
+        }
         if has(b"audit.k8s.io/") && (has(b"\"Event") || has(b"EventList")) {
             score = score.max(95);
         } else if has(b"\"auditID\"") && has(b"\"stage\"") && has(b"\"verb\"") {
@@ -52,6 +81,12 @@ pub fn sniff(sample: &[&[u8]]) -> u32 {
             // A pretty-printed event puts each field on its own line.
             pretty_hits += 1;
         }
+    }
+    if cloud_logging {
+        score = score.max(if k8s_service { 90 } else { 50 });
+    }
+    if aks_audit_id && aks_verb {
+        score = score.max(90);
     }
     if pretty_hits >= 2 {
         score = score.max(70);
@@ -93,6 +128,8 @@ pub struct Parser {
     b: Box<Builder>,
     multi: Option<MultiLine>,
     shapes: u8,
+    /// Cloud wrappings seen, in order of first appearance.
+    cloud_shapes: Vec<&'static str>,
 }
 
 /// An opening line longer than this that does not close is a cut-off JSON line, not the start
@@ -147,6 +184,7 @@ impl Parser {
             b,
             multi: None,
             shapes: 0,
+            cloud_shapes: Vec::new(),
         }
     }
 
@@ -180,6 +218,28 @@ impl Parser {
         if closed {
             let place = Place::Line(off, at.line);
             if let Outcome::Done = self.document(t, &place, false, cx) {
+                return;
+            }
+        }
+        if let Some((json_at, stream)) = cloud::eks::text_line(t) {
+            let j = &t[json_at..];
+            if j.last() == Some(&b'}') {
+                self.note_shape(if stream.is_some() {
+                    "CloudWatch Logs text (aws logs tail)"
+                } else {
+                    "CloudWatch Logs S3 export"
+                });
+                self.b.set_apiserver(stream);
+                let place = Place::Line(off + json_at as u64, at.line);
+                if let Outcome::Incomplete = self.document(j, &place, false, cx) {
+                    cx.diags.skip(
+                        at.line,
+                        at.offset,
+                        DiagKind::BadJson,
+                        "CloudWatch log line whose JSON is cut off",
+                    );
+                }
+                self.b.set_apiserver(None);
                 return;
             }
         }
@@ -322,14 +382,19 @@ impl Parser {
                 }
                 Outcome::Done
             }
-            Ok(ev) => {
+            Ok(ev) if ev.looks_like_event() => {
                 if !multi {
                     self.shapes |= SHAPE_LINES;
                 }
-                self.event(&ev, place.loc(&(first..b.len())), cx, true);
+                self.event(&ev, place.loc(&(first..b.len())), cx);
+                Outcome::Done
+            }
+            Ok(_) => {
+                self.not_native(b, first..b.len(), place, cx, true);
                 Outcome::Done
             }
             Err(e) if e.is_eof() && !multi => Outcome::Incomplete,
+            Err(e) if is_trailing(&e) && self.concatenated(b, first, place, cx) => Outcome::Done,
             Err(e) => {
                 let (line, off) = place.at(first);
                 cx.diags.skip(line, off, DiagKind::BadJson, e.to_string());
@@ -351,7 +416,8 @@ impl Parser {
         for r in items {
             let loc = place.loc(r);
             match parse_event(&b[r.clone()]) {
-                Ok(ev) => self.event(&ev, loc, cx, false),
+                Ok(ev) if ev.looks_like_event() => self.event(&ev, loc, cx),
+                Ok(_) => self.not_native(b, r.clone(), place, cx, false),
                 Err(e) => cx.diags.note(
                     loc.line,
                     loc.offset,
@@ -362,18 +428,128 @@ impl Parser {
         }
     }
 
-    fn event(&mut self, ev: &RawEvent<'_>, loc: Loc, cx: &mut ParseCx<'_>, whole_line: bool) {
-        if !ev.looks_like_event() {
-            let why = "JSON object is not an audit event (no auditID, stage or verb)";
+    fn event(&mut self, ev: &RawEvent<'_>, loc: Loc, cx: &mut ParseCx<'_>) {
+        *cx.records += 1;
+        self.b.add(ev, loc);
+    }
+
+    fn note_shape(&mut self, shape: &'static str) {
+        if !self.cloud_shapes.contains(&shape) {
+            self.cloud_shapes.push(shape);
+        }
+    }
+
+    /// Objects concatenated without separators (CloudWatch subscription payloads delivered by
+    /// Firehose): each is its own document. `false` when the bytes do not split that way.
+    fn concatenated(
+        &mut self,
+        b: &[u8],
+        first: usize,
+        place: &Place<'_>,
+        cx: &mut ParseCx<'_>,
+    ) -> bool {
+        let mut parts = Vec::new();
+        let mut i = first;
+        while i < b.len() {
+            if b[i].is_ascii_whitespace() {
+                i += 1;
+                continue;
+            }
+            if b[i] != b'{' {
+                return false;
+            }
+            match Depth::default().scan(&b[i..]) {
+                Scan::Closed(n) => {
+                    parts.push(i..i + n);
+                    i += n;
+                }
+                _ => return false,
+            }
+        }
+        if parts.len() < 2 {
+            return false;
+        }
+        for r in parts {
+            let doc = &b[r.clone()];
+            match parse_event(doc) {
+                Ok(ev) if ev.looks_like_event() => self.event(&ev, place.loc(&r), cx),
+                Ok(_) => self.not_native(b, r, place, cx, false),
+                Err(e) => {
+                    let (line, off) = place.at(r.start);
+                    cx.diags.note(
+                        line,
+                        off,
+                        DiagKind::BadJson,
+                        format!("concatenated object: {e}"),
+                    );
+                }
+            }
+        }
+        true
+    }
+
+    /// A JSON object that is not a native event: a cloud wrapping, or counted as not an event.
+    /// `whole_line`: the object is all of its line, so an unusable one skips the line.
+    fn not_native(
+        &mut self,
+        b: &[u8],
+        r: std::ops::Range<usize>,
+        place: &Place<'_>,
+        cx: &mut ParseCx<'_>,
+        whole_line: bool,
+    ) {
+        let doc = std::str::from_utf8(&b[r.clone()]).ok();
+        let mut records = Vec::new();
+        let shape = doc.and_then(|d| cloud::unwrap(d, &mut records));
+        let Some(shape) = shape else {
+            let loc = place.loc(&r);
+            let why = "JSON object is not an audit event (no auditID, stage or verb) nor a cloud log record of one";
             if whole_line {
                 cx.diags.skip(loc.line, loc.offset, DiagKind::Ignored, why);
             } else {
                 cx.diags.note(loc.line, loc.offset, DiagKind::Ignored, why);
             }
             return;
+        };
+        self.note_shape(shape);
+        let mut events = 0;
+        for rec in records {
+            let rr = r.start + rec.range.start..r.start + rec.range.end;
+            let loc = place.loc(&rr);
+            match rec.body {
+                cloud::Body::Event(text) => match parse_event(text.as_bytes()) {
+                    Ok(ev) if ev.looks_like_event() => {
+                        self.b.set_apiserver(rec.apiserver.as_deref());
+                        self.event(&ev, loc, cx);
+                        self.b.set_apiserver(None);
+                        events += 1;
+                    }
+                    Ok(_) => cx.diags.note(
+                        loc.line,
+                        loc.offset,
+                        DiagKind::Ignored,
+                        format!("{shape}: record whose payload is not an audit event"),
+                    ),
+                    Err(e) => cx.diags.note(
+                        loc.line,
+                        loc.offset,
+                        DiagKind::BadJson,
+                        format!("{shape}: embedded audit event: {e}"),
+                    ),
+                },
+                cloud::Body::Other(why) => {
+                    cx.diags.note(loc.line, loc.offset, DiagKind::Ignored, why)
+                }
+                cloud::Body::Bad(why) => {
+                    cx.diags
+                        .note(loc.line, loc.offset, DiagKind::Malformed, why)
+                }
+            }
         }
-        *cx.records += 1;
-        self.b.add(ev, loc);
+        // A line that gave no event at all is a skipped line, whatever the reason noted above.
+        if whole_line && events == 0 {
+            cx.diags.skipped_lines += 1;
+        }
     }
 
     /// End of file: close any open document and place one timeline event per request.
@@ -382,13 +558,18 @@ impl Parser {
             Self::abandon(&m, cx, "input ended inside a JSON document");
         }
         let data = self.b.finish();
-        *cx.detail = detail(&data, self.shapes);
+        *cx.detail = detail(&data, self.shapes, &self.cloud_shapes);
         push_timeline(&data, cx);
         data
     }
 }
 
-fn detail(data: &Data, shapes: u8) -> String {
+/// Whether a JSON error is "trailing characters" (more JSON after the first value).
+fn is_trailing(e: &serde_json::Error) -> bool {
+    e.is_syntax() && e.to_string().starts_with("trailing characters")
+}
+
+fn detail(data: &Data, shapes: u8, cloud: &[&str]) -> String {
     let versions: Vec<&str> = data
         .api_versions
         .keys()
@@ -413,6 +594,7 @@ fn detail(data: &Data, shapes: u8) -> String {
     if shapes & SHAPE_ARRAY != 0 {
         kinds.push("JSON array");
     }
+    kinds.extend(cloud.iter().copied());
     let v = if versions.is_empty() {
         "audit.k8s.io".to_string()
     } else {

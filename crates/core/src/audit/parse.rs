@@ -295,6 +295,8 @@ pub(crate) struct Builder {
     complete_only: Vec<(u32, [u64; 2])>,
     /// The policy logs early stages, so a lone final stage may have started in an earlier file.
     saw_received_stage: bool,
+    /// The apiserver/cluster of the events being added (from their cloud wrapping; 0 = none).
+    apiserver: Sym,
 }
 
 impl Builder {
@@ -315,7 +317,13 @@ impl Builder {
             stage_counts: [0; 5],
             complete_only: Vec::new(),
             saw_received_stage: false,
+            apiserver: 0,
         }
+    }
+
+    /// The apiserver/cluster the next events come from (`None` for a native log).
+    pub fn set_apiserver(&mut self, name: Option<&str>) {
+        self.apiserver = Self::sym(&mut self.strings, name);
     }
 
     fn sym(strings: &mut FastInterner, s: Option<&str>) -> Sym {
@@ -346,6 +354,7 @@ impl Builder {
         r.limit.reserve(n);
         r.apf_pl.reserve(n);
         r.apf_fs.reserve(n);
+        r.apiserver.reserve(n);
         r.line.reserve(n);
         r.offset.reserve(n);
         r.len.reserve(n);
@@ -544,7 +553,10 @@ impl Builder {
     ) -> u32 {
         let row = self.data.requests.len() as u32;
         let uri = ev.request_uri.as_deref().unwrap_or("");
-        let q = QueryFlags::of(uri);
+        let mut q = QueryFlags::of(uri);
+        if ev.request_uri.is_none() {
+            q.flags |= F_NO_URI;
+        }
         let verb = ev.verb.as_deref().unwrap_or("");
         let (o, non_resource) = match ev.object_ref {
             Some(raw) => (self.object(raw), false),
@@ -564,7 +576,7 @@ impl Builder {
         if is_long_running(verb, subresource, flags) {
             flags |= F_LONG_RUNNING;
         }
-        if verb == "list" {
+        if verb == "list" && flags & F_NO_URI == 0 {
             flags |= if list_from_etcd(flags) {
                 F_LIST_ETCD
             } else {
@@ -622,6 +634,7 @@ impl Builder {
         r.limit.push(q.limit);
         r.apf_pl.push(0);
         r.apf_fs.push(0);
+        r.apiserver.push(self.apiserver);
         r.line.push(loc.line.min(u32::MAX as u64) as u32);
         r.offset.push(loc.offset);
         r.len.push(loc.len.min(u32::MAX as u64) as u32);

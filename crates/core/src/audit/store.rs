@@ -41,17 +41,22 @@ pub const F_WATCH_PARAM: Flags = 1 << 11;
 pub const F_LIMIT: Flags = 1 << 12;
 /// `continue` token was given (a later page of a paginated LIST).
 pub const F_CONTINUE: Flags = 1 << 13;
-/// A LIST the apiserver had to serve from etcd (see [`list_from_etcd`]).
+/// A LIST served from etcd under the pre-1.31 rules (see [`list_from_etcd`]). The cost report
+/// decides per apiserver version instead (`audit::version`); this flag is the version-blind view.
 pub const F_LIST_ETCD: Flags = 1 << 14;
-/// A LIST the apiserver could serve from its watch cache.
+/// A LIST served from the watch cache under the pre-1.31 rules.
 pub const F_LIST_CACHE: Flags = 1 << 15;
 /// `follow=true` (log streaming).
 pub const F_FOLLOW: Flags = 1 << 16;
 /// Not a resource request (e.g. `/openapi/v2`, `/healthz`): `resource` holds the path.
 pub const F_NON_RESOURCE: Flags = 1 << 17;
+/// The event carried no `requestURI` (GKE Cloud Logging entries): the query flags are unknown,
+/// so a LIST's resourceVersion class cannot be told.
+pub const F_NO_URI: Flags = 1 << 18;
 
-/// Whether a LIST is served from etcd rather than the watch cache, following the apiserver's
-/// cacher (`shouldDelegateList`): no `resourceVersion` (a consistent read), `resourceVersionMatch=Exact`,
+/// Whether a LIST is served from etcd rather than the watch cache under the rules of
+/// Kubernetes 1.30 and older (the cacher's `shouldDelegateList` with `ConsistentListFromCache`
+/// off): no `resourceVersion` (a consistent read), `resourceVersionMatch=Exact`,
 /// a `continue` token, or a `limit` with a non-zero `resourceVersion` and no `NotOlderThan`.
 /// `resourceVersion=0` and `NotOlderThan` are served from the cache.
 pub fn list_from_etcd(flags: Flags) -> bool {
@@ -94,6 +99,10 @@ pub struct Requests {
     /// Priority-and-fairness priority level / flow schema from annotations (0 when absent).
     pub apf_pl: Vec<Sym>,
     pub apf_fs: Vec<Sym>,
+    /// The apiserver instance or cluster that wrote the event, from the cloud wrapping
+    /// (`cluster/pod` on AKS, `cluster/log stream` on EKS, `project/location/cluster` on GKE);
+    /// 0 for native audit logs, which do not say.
+    pub apiserver: Vec<Sym>,
     /// 1-based line of the event kept as this request's representative (its final stage).
     pub line: Vec<u32>,
     /// Byte offset and length of that event in the decompressed file.

@@ -1,12 +1,14 @@
-//! The formats whodunnit reads, content sniffing, and dispatch to each format's parser.
+//! The format registry: the formats whodunnit reads, content sniffing, and dispatch to each
+//! format's parser. The registry knows the formats; the format modules do not import it (they
+//! read and write through [`crate::parse`]).
 //!
 //! Every format module offers the same shape:
 //! `sniff(&[&[u8]]) -> u32` (confidence 0–100 from the first lines), `Parser::new(&FileMeta)`,
 //! `Parser::line(&mut self, &[u8], LineAt, &mut ParseCx)` and
 //! `Parser::finish(self, &mut ParseCx) -> Data`.
 
-use crate::ingest::{FileMeta, ParseCx};
 use crate::lines::LineAt;
+use crate::parse::{FileMeta, ParseCx};
 use crate::{audit, goroutine, nodelog};
 use serde::{Deserialize, Serialize};
 
@@ -60,11 +62,14 @@ pub enum FormatParser {
 }
 
 impl FormatParser {
-    pub fn new(format: Format, meta: &FileMeta) -> Self {
+    /// The parser for `format`; `sample` is the sniffing sample (the first lines).
+    pub fn new(format: Format, meta: &FileMeta, sample: &[&[u8]]) -> Self {
         match format {
             Format::GoroutineDump => FormatParser::Goroutines(goroutine::Parser::new(meta)),
             Format::AuditLog => FormatParser::Audit(audit::Parser::new(meta)),
-            Format::NodeLog | Format::Unknown => FormatParser::NodeLog(nodelog::Parser::new(meta)),
+            Format::NodeLog | Format::Unknown => {
+                FormatParser::NodeLog(nodelog::Parser::for_sample(meta, sample))
+            }
         }
     }
 
@@ -86,8 +91,15 @@ impl FormatParser {
 }
 
 /// Pick the format whose sniffer is most confident about the first lines; `None` when no
-/// sniffer reaches [`MIN_CONFIDENCE`].
+/// sniffer reaches [`MIN_CONFIDENCE`]. Preamble lines ([`crate::preamble`]) are left out: a
+/// file is judged by its content, not by what its tooling printed first.
 pub fn sniff(sample: &[&[u8]]) -> Option<Format> {
+    let content: Vec<&[u8]> = sample
+        .iter()
+        .copied()
+        .filter(|l| crate::preamble::reason(l).is_none())
+        .collect();
+    let sample = &content[..];
     let scores = [
         (Format::AuditLog, audit::sniff(sample)),
         (Format::GoroutineDump, goroutine::sniff(sample)),

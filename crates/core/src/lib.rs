@@ -16,6 +16,8 @@ pub mod goroutine;
 pub mod ingest;
 pub mod lines;
 pub mod nodelog;
+pub mod parse;
+pub mod preamble;
 pub mod query;
 pub mod report;
 pub mod summary;

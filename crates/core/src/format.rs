@@ -9,7 +9,7 @@
 
 use crate::lines::LineAt;
 use crate::parse::{FileMeta, ParseCx};
-use crate::{audit, goroutine, nodelog};
+use crate::{audit, goroutine, kube_events, nodelog};
 use serde::{Deserialize, Serialize};
 
 /// A file's format, detected from its content (never from its name).
@@ -23,14 +23,17 @@ pub enum Format {
     AuditLog,
     /// Node and component logs: klog, journald, logrus, CRI, Docker, kernel.
     NodeLog,
+    /// Kubernetes Events: `kubectl get events` (JSON, YAML, text tables), `events.json`.
+    KubeEvents,
 }
 
 impl Format {
     /// What we read, for the message shown when a file is not recognized.
     pub const KNOWN: &'static [&'static str] = &[
-        "Kubernetes audit logs (audit.k8s.io Event JSON lines, EventList, GKE/EKS exports; .gz too)",
+        "Kubernetes audit logs (audit.k8s.io Event JSON lines or EventList; .gz too)",
         "Go goroutine dumps (panics, SIGQUIT dumps, pprof goroutine debug=1/2)",
-        "node and component logs (klog, journalctl text or -o json, containerd/logrus, CRI and Docker container logs, kernel ring buffer)",
+        "node and component logs (klog, journalctl text or -o json, containerd/logrus, CRI and Docker container logs, kernel ring buffer; several of these mixed line by line)",
+        "Kubernetes Events (kubectl get events: -o json, -o yaml, the text table and -o wide; events.json from cluster-info dump)",
     ];
 
     pub fn label(self) -> &'static str {
@@ -39,6 +42,7 @@ impl Format {
             Format::GoroutineDump => "Go goroutine dump",
             Format::AuditLog => "Kubernetes audit log",
             Format::NodeLog => "node log",
+            Format::KubeEvents => "Kubernetes events",
         }
     }
 }
@@ -52,6 +56,7 @@ pub enum FormatData {
     Goroutines(goroutine::Data),
     Audit(audit::Data),
     NodeLog(nodelog::Data),
+    KubeEvents(kube_events::Data),
 }
 
 /// The parser chosen for a file.
@@ -59,6 +64,7 @@ pub enum FormatParser {
     Goroutines(goroutine::Parser),
     Audit(audit::Parser),
     NodeLog(nodelog::Parser),
+    KubeEvents(kube_events::Parser),
 }
 
 impl FormatParser {
@@ -67,6 +73,7 @@ impl FormatParser {
         match format {
             Format::GoroutineDump => FormatParser::Goroutines(goroutine::Parser::new(meta)),
             Format::AuditLog => FormatParser::Audit(audit::Parser::new(meta)),
+            Format::KubeEvents => FormatParser::KubeEvents(kube_events::Parser::new(meta)),
             Format::NodeLog | Format::Unknown => {
                 FormatParser::NodeLog(nodelog::Parser::for_sample(meta, sample))
             }
@@ -78,6 +85,7 @@ impl FormatParser {
             FormatParser::Goroutines(p) => p.line(line, at, cx),
             FormatParser::Audit(p) => p.line(line, at, cx),
             FormatParser::NodeLog(p) => p.line(line, at, cx),
+            FormatParser::KubeEvents(p) => p.line(line, at, cx),
         }
     }
 
@@ -86,6 +94,7 @@ impl FormatParser {
             FormatParser::Goroutines(p) => FormatData::Goroutines(p.finish(cx)),
             FormatParser::Audit(p) => FormatData::Audit(p.finish(cx)),
             FormatParser::NodeLog(p) => FormatData::NodeLog(p.finish(cx)),
+            FormatParser::KubeEvents(p) => FormatData::KubeEvents(p.finish(cx)),
         }
     }
 }
@@ -104,6 +113,7 @@ pub fn sniff(sample: &[&[u8]]) -> Option<Format> {
         (Format::AuditLog, audit::sniff(sample)),
         (Format::GoroutineDump, goroutine::sniff(sample)),
         (Format::NodeLog, nodelog::sniff(sample)),
+        (Format::KubeEvents, kube_events::sniff(sample)),
     ];
     scores
         .into_iter()

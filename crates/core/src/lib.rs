@@ -14,6 +14,7 @@ pub mod format;
 pub mod fxhash;
 pub mod goroutine;
 pub mod ingest;
+pub mod kube_events;
 pub mod lines;
 pub mod nodelog;
 pub mod parse;

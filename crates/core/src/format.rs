@@ -59,7 +59,9 @@ pub enum FormatData {
     KubeEvents(kube_events::Data),
 }
 
-/// The parser chosen for a file.
+/// The parser chosen for a file. One per file, and `FileIngest` boxes it: the variants'
+/// sizes do not matter.
+#[allow(clippy::large_enum_variant)]
 pub enum FormatParser {
     Goroutines(goroutine::Parser),
     Audit(audit::Parser),

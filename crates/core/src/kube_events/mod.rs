@@ -13,7 +13,8 @@
 //!
 //! Readers: [`json`] (byte ranges of the objects in a JSON document), [`yaml`] (kubectl's YAML
 //! shape only), [`table`] (the text tables); all land in [`event::Event`]. Every line is
-//! accounted for: records + [`Data::continuations`] + [`Data::header_lines`] + skipped = lines.
+//! accounted for: records + [`Data::continuations`] + [`Data::header_lines`] + skipped = lines
+//! (as long as no line holds two Events: a compact one-line JSON List counts each of them).
 
 pub mod event;
 pub mod json;

@@ -87,8 +87,7 @@ fn block(ls: &mut [Line], i: &mut usize, indent: usize, depth: usize) -> Value {
     if split_key(&ls[*i].text).is_some() {
         return mapping(ls, i, indent, depth);
     }
-    let v = scalar(ls, i, indent.saturating_sub(1));
-    v
+    scalar(ls, i, indent.saturating_sub(1))
 }
 
 fn sequence(ls: &mut [Line], i: &mut usize, indent: usize, depth: usize) -> Value {

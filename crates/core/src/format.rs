@@ -1,13 +1,15 @@
-//! The formats whodunnit reads, content sniffing, and dispatch to each format's parser.
+//! The format registry: the formats whodunnit reads, content sniffing, and dispatch to each
+//! format's parser. The registry knows the formats; the format modules do not import it (they
+//! read and write through [`crate::parse`]).
 //!
 //! Every format module offers the same shape:
 //! `sniff(&[&[u8]]) -> u32` (confidence 0–100 from the first lines), `Parser::new(&FileMeta)`,
 //! `Parser::line(&mut self, &[u8], LineAt, &mut ParseCx)` and
 //! `Parser::finish(self, &mut ParseCx) -> Data`.
 
-use crate::ingest::{FileMeta, ParseCx};
 use crate::lines::LineAt;
-use crate::{audit, goroutine, nodelog};
+use crate::parse::{FileMeta, ParseCx};
+use crate::{audit, goroutine, kube_events, nodelog};
 use serde::{Deserialize, Serialize};
 
 /// A file's format, detected from its content (never from its name).
@@ -21,6 +23,8 @@ pub enum Format {
     AuditLog,
     /// Node and component logs: klog, journald, logrus, CRI, Docker, kernel.
     NodeLog,
+    /// Kubernetes Events: `kubectl get events` (JSON, YAML, text tables), `events.json`.
+    KubeEvents,
 }
 
 impl Format {
@@ -28,7 +32,8 @@ impl Format {
     pub const KNOWN: &'static [&'static str] = &[
         "Kubernetes audit logs (audit.k8s.io Event JSON lines, EventList, JSON arrays; GKE Cloud Logging, EKS CloudWatch Logs and AKS Azure Monitor exports; .gz too)",
         "Go goroutine dumps (panics, SIGQUIT dumps, pprof goroutine debug=1/2)",
-        "node and component logs (klog, journalctl text or -o json, containerd/logrus, CRI and Docker container logs, kernel ring buffer)",
+        "node and component logs (klog, journalctl text or -o json, containerd/logrus, CRI and Docker container logs, kernel ring buffer; several of these mixed line by line)",
+        "Kubernetes Events (kubectl get events: -o json, -o yaml, the text table and -o wide; events.json from cluster-info dump)",
     ];
 
     pub fn label(self) -> &'static str {
@@ -37,6 +42,7 @@ impl Format {
             Format::GoroutineDump => "Go goroutine dump",
             Format::AuditLog => "Kubernetes audit log",
             Format::NodeLog => "node log",
+            Format::KubeEvents => "Kubernetes events",
         }
     }
 }
@@ -50,21 +56,29 @@ pub enum FormatData {
     Goroutines(goroutine::Data),
     Audit(audit::Data),
     NodeLog(nodelog::Data),
+    KubeEvents(kube_events::Data),
 }
 
-/// The parser chosen for a file.
+/// The parser chosen for a file. One per file, and `FileIngest` boxes it: the variants'
+/// sizes do not matter.
+#[allow(clippy::large_enum_variant)]
 pub enum FormatParser {
     Goroutines(goroutine::Parser),
     Audit(audit::Parser),
     NodeLog(nodelog::Parser),
+    KubeEvents(kube_events::Parser),
 }
 
 impl FormatParser {
-    pub fn new(format: Format, meta: &FileMeta) -> Self {
+    /// The parser for `format`; `sample` is the sniffing sample (the first lines).
+    pub fn new(format: Format, meta: &FileMeta, sample: &[&[u8]]) -> Self {
         match format {
             Format::GoroutineDump => FormatParser::Goroutines(goroutine::Parser::new(meta)),
             Format::AuditLog => FormatParser::Audit(audit::Parser::new(meta)),
-            Format::NodeLog | Format::Unknown => FormatParser::NodeLog(nodelog::Parser::new(meta)),
+            Format::KubeEvents => FormatParser::KubeEvents(kube_events::Parser::new(meta)),
+            Format::NodeLog | Format::Unknown => {
+                FormatParser::NodeLog(nodelog::Parser::for_sample(meta, sample))
+            }
         }
     }
 
@@ -73,6 +87,7 @@ impl FormatParser {
             FormatParser::Goroutines(p) => p.line(line, at, cx),
             FormatParser::Audit(p) => p.line(line, at, cx),
             FormatParser::NodeLog(p) => p.line(line, at, cx),
+            FormatParser::KubeEvents(p) => p.line(line, at, cx),
         }
     }
 
@@ -81,17 +96,26 @@ impl FormatParser {
             FormatParser::Goroutines(p) => FormatData::Goroutines(p.finish(cx)),
             FormatParser::Audit(p) => FormatData::Audit(p.finish(cx)),
             FormatParser::NodeLog(p) => FormatData::NodeLog(p.finish(cx)),
+            FormatParser::KubeEvents(p) => FormatData::KubeEvents(p.finish(cx)),
         }
     }
 }
 
 /// Pick the format whose sniffer is most confident about the first lines; `None` when no
-/// sniffer reaches [`MIN_CONFIDENCE`].
+/// sniffer reaches [`MIN_CONFIDENCE`]. Preamble lines ([`crate::preamble`]) are left out: a
+/// file is judged by its content, not by what its tooling printed first.
 pub fn sniff(sample: &[&[u8]]) -> Option<Format> {
+    let content: Vec<&[u8]> = sample
+        .iter()
+        .copied()
+        .filter(|l| crate::preamble::reason(l).is_none())
+        .collect();
+    let sample = &content[..];
     let scores = [
         (Format::AuditLog, audit::sniff(sample)),
         (Format::GoroutineDump, goroutine::sniff(sample)),
         (Format::NodeLog, nodelog::sniff(sample)),
+        (Format::KubeEvents, kube_events::sniff(sample)),
     ];
     scores
         .into_iter()

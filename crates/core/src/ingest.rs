@@ -11,29 +11,8 @@ use crate::diag::{DiagKind, Diagnostics};
 use crate::event::EventStore;
 use crate::format::{Format, FormatData, FormatParser};
 use crate::lines::{LineAt, LineSplitter, Piece};
+pub use crate::parse::{FileMeta, ParseCx};
 use serde::{Deserialize, Serialize};
-
-/// What we know about a file besides its bytes.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FileMeta {
-    pub name: String,
-    /// Size on disk (compressed size for `.gz`), if known up front.
-    pub size: Option<u64>,
-    /// Last-modified time in milliseconds since the epoch: the last resort for a log's year.
-    pub last_modified_ms: Option<i64>,
-}
-
-/// Everything a parser may write to while reading a file.
-pub struct ParseCx<'a> {
-    pub diags: &'a mut Diagnostics,
-    pub events: &'a mut EventStore,
-    /// Records read (goroutines, audit events, log entries): the "events" count users see.
-    pub records: &'a mut u64,
-    /// A more precise description of the format once the parser knows it (`journalctl -o json`).
-    pub detail: &'a mut String,
-    /// Notes for the user about assumptions made (assumed year, zone, …).
-    pub notes: &'a mut Vec<String>,
-}
 
 /// One file, read.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -75,6 +54,10 @@ enum Reader {
     Sniffing {
         lines: Vec<(Vec<u8>, LineAt)>,
         bytes: usize,
+        /// Non-blank lines that are not preamble ([`crate::preamble`]).
+        content: usize,
+        /// The content count at which the sample is tried next.
+        next_try: usize,
     },
     Parsing(Box<FormatParser>),
     /// No parser recognized the content; lines are counted.
@@ -100,10 +83,15 @@ pub struct FileIngest {
 }
 
 impl FileIngest {
-    /// Lines collected before the format is decided.
+    /// Content lines (non-blank, not preamble) collected before the format is first tried;
+    /// while no format is recognized, the sample grows (×4 each try) up to the limits below,
+    /// so a long preamble or a slow start does not make a file unrecognized.
     const SNIFF_LINES: usize = 64;
-    /// Bytes collected before the format is decided.
+    /// Bytes collected before the format is first tried.
     const SNIFF_BYTES: usize = 256 << 10;
+    /// The sample's limits: then the format is decided, recognized or not.
+    const SNIFF_MAX_LINES: usize = 16_384;
+    const SNIFF_MAX_BYTES: usize = 2 << 20;
 
     pub fn new(meta: FileMeta) -> Self {
         Self {
@@ -114,6 +102,8 @@ impl FileIngest {
             reader: Reader::Sniffing {
                 lines: Vec::new(),
                 bytes: 0,
+                content: 0,
+                next_try: Self::SNIFF_LINES,
             },
             format: Format::Unknown,
             detail: String::new(),
@@ -206,15 +196,33 @@ impl FileIngest {
                 p.line(line, at, &mut cx);
             }
             Reader::Unknown => self.diags.skipped_lines += 1,
-            Reader::Sniffing { lines, bytes } => {
+            Reader::Sniffing {
+                lines,
+                bytes,
+                content,
+                next_try,
+            } => {
                 *bytes += line.len();
                 lines.push((line.to_vec(), at));
-                let nonblank = lines
-                    .iter()
-                    .filter(|(l, _)| !l.iter().all(u8::is_ascii_whitespace))
-                    .count();
-                if nonblank >= Self::SNIFF_LINES || *bytes >= Self::SNIFF_BYTES {
+                if !line.iter().all(u8::is_ascii_whitespace)
+                    && crate::preamble::reason(line).is_none()
+                {
+                    *content += 1;
+                }
+                if lines.len() >= Self::SNIFF_MAX_LINES || *bytes >= Self::SNIFF_MAX_BYTES {
                     self.decide();
+                } else if *content >= *next_try
+                    || (*bytes >= Self::SNIFF_BYTES && *next_try != usize::MAX)
+                {
+                    // Try the sample; keep collecting when no format is sure yet.
+                    let sample: Vec<&[u8]> = lines.iter().map(|(l, _)| l.as_slice()).collect();
+                    if crate::format::sniff(&sample).is_some() {
+                        self.decide();
+                    } else if *bytes >= Self::SNIFF_BYTES {
+                        *next_try = usize::MAX;
+                    } else {
+                        *next_try *= 4;
+                    }
                 }
             }
         }
@@ -231,7 +239,8 @@ impl FileIngest {
             Some(format) => {
                 self.format = format;
                 self.detail = format.label().to_string();
-                self.reader = Reader::Parsing(Box::new(FormatParser::new(format, &self.meta)));
+                self.reader =
+                    Reader::Parsing(Box::new(FormatParser::new(format, &self.meta, &sample)));
                 for (l, at) in &lines {
                     self.line(l, *at);
                 }

@@ -23,8 +23,8 @@ pub use store::Data;
 
 use crate::diag::DiagKind;
 use crate::event::{NewEvent, Severity};
-use crate::ingest::{FileMeta, ParseCx};
 use crate::lines::LineAt;
+use crate::parse::{FileMeta, ParseCx};
 use crate::time::NO_TIME;
 use frame::{array_elements, object_field, Depth, Scan};
 use parse::{Builder, Loc, RawEvent};

@@ -2,7 +2,7 @@
 //! component that wrote it: a controller-manager line about node `worker-2` is about
 //! `worker-2`, not about the controller-manager.
 
-use crate::nodelog::payload::logfmt_value;
+use crate::nodelog::lines::logfmt::logfmt_value;
 
 /// The value of a structured `key=value` / `key="value"` pair in a klog/logfmt line
 /// (the first occurrence of ` key=`, or the line starting with `key=`).

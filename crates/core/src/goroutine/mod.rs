@@ -14,6 +14,7 @@ pub mod frame;
 pub mod group;
 pub mod header;
 pub mod holder;
+mod in_files;
 mod intern;
 pub mod pprof;
 pub mod report;
@@ -22,30 +23,19 @@ pub mod unwrap;
 pub mod waits;
 
 pub use frame::Similarity;
+pub use in_files::goroutine_data;
 pub use report::{diff, report, GoroutineQuery, GoroutineReport};
 
 use crate::diag::DiagKind;
 use crate::event::{NewEvent, Severity};
-use crate::format::FormatData;
-use crate::ingest::{FileMeta, ParseCx, ParsedFile};
 use crate::lines::LineAt;
+use crate::parse::{FileMeta, ParseCx};
 use crate::time::{Micros, NO_TIME};
 use frame::trim;
 use header::RaceLine;
 use intern::{FxMap, Strings};
 use serde::{Deserialize, Serialize};
 use unwrap::Wrap;
-
-/// The goroutine data of a file: a dump file's own, or the dumps found inside a node log
-/// (a panic or a SIGUSR1 dump printed among log lines). Every goroutine analysis reads files
-/// through this, so embedded dumps show up wherever dump files do.
-pub fn goroutine_data(f: &ParsedFile) -> Option<&Data> {
-    match &f.data {
-        FormatData::Goroutines(d) => Some(d),
-        FormatData::NodeLog(d) => d.goroutines.as_ref().filter(|g| !g.snapshots.is_empty()),
-        _ => None,
-    }
-}
 
 /// Confidence (0–100) that the sample lines are a goroutine dump, possibly wrapped.
 pub fn sniff(sample: &[&[u8]]) -> u32 {

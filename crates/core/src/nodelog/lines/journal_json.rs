@@ -1,9 +1,27 @@
-//! journald: `journalctl -o json` objects and the text outputs' header/marker lines.
+//! `journalctl -o json` (and `-o export`-style JSON) entries: one object per line.
 
+use super::{Head, LineFormat, Recognizer};
 use serde::de::{self, Deserializer, SeqAccess, Visitor};
 use serde::Deserialize;
 use std::borrow::Cow;
 use std::fmt;
+
+/// `journalctl -o json` lines.
+pub struct JournalJson;
+
+impl Recognizer for JournalJson {
+    fn format(&self) -> LineFormat {
+        LineFormat::JournalJson
+    }
+    fn recognize<'a>(&self, line: &'a [u8]) -> Option<Head<'a>> {
+        is_journal_json(line).then_some(Head::JournalJson)
+    }
+}
+
+/// An object with journald's `__REALTIME_TIMESTAMP` field.
+pub fn is_journal_json(line: &[u8]) -> bool {
+    line.first() == Some(&b'{') && memchr::memmem::find(line, b"\"__REALTIME_TIMESTAMP\"").is_some()
+}
 
 /// A journal field value. journald writes strings, but fields with non-UTF-8 or control bytes
 /// as arrays of byte numbers, and repeated fields as arrays of strings.
@@ -104,82 +122,4 @@ pub fn normalize_component(raw: &str) -> &str {
         "crio" | "cri-o" => "crio",
         s => s,
     }
-}
-
-/// A `journalctl` text marker line.
-pub enum Marker {
-    /// `-- Logs begin at Wed 2017-12-13 16:56:37 UTC, end at …. --`: year anchor (year, month)
-    /// and whether the zone was UTC.
-    Begin { year: i32, mon: u32, utc: bool },
-    /// `-- Boot 0dc8… --` or `-- Reboot --`.
-    Boot,
-    /// `-- No entries --` and other markers.
-    Other,
-}
-
-/// Parse a `-- … --` marker line.
-pub fn marker(b: &[u8]) -> Option<Marker> {
-    let rest = b.strip_prefix(b"-- ")?;
-    if rest.starts_with(b"Reboot") || rest.starts_with(b"Boot ") {
-        return Some(Marker::Boot);
-    }
-    let after = rest
-        .strip_prefix(b"Logs begin at ")
-        .or_else(|| rest.strip_prefix(b"Journal begins at "));
-    if let Some(after) = after {
-        // `Wed 2017-12-13 16:56:37 UTC, end at …`
-        let date = after
-            .iter()
-            .position(u8::is_ascii_digit)
-            .map(|i| &after[i..]);
-        if let Some(d) = date {
-            if let (Some(y), Some(m)) =
-                (super::stamp::digits(d, 0, 4), super::stamp::digits(d, 5, 2))
-            {
-                let zone = d.get(20..).unwrap_or(b"");
-                let utc = zone.starts_with(b"UTC") || zone.starts_with(b"GMT");
-                return Some(Marker::Begin {
-                    year: y as i32,
-                    mon: m,
-                    utc,
-                });
-            }
-        }
-    }
-    b.ends_with(b"--").then_some(Marker::Other)
-}
-
-/// The `host ident[pid]: ` part after a journalctl/syslog timestamp. Returns host, identifier
-/// and the index of the message.
-pub fn syslog_tail(b: &[u8], mut i: usize) -> Option<(&[u8], &[u8], usize)> {
-    while b.get(i) == Some(&b' ') {
-        i += 1;
-    }
-    let hs = i;
-    while i < b.len() && b[i] != b' ' {
-        i += 1;
-    }
-    let host = &b[hs..i];
-    i += 1;
-    let is = i;
-    // The identifier ends at `[pid]:` or `:`; it has no spaces.
-    while i < b.len() && b[i] != b':' && b[i] != b'[' && b[i] != b' ' {
-        i += 1;
-    }
-    let ident = b.get(is..i)?;
-    if ident.is_empty() || host.is_empty() {
-        return None;
-    }
-    if b.get(i) == Some(&b'[') {
-        let close = memchr::memchr(b']', &b[i..])? + i;
-        i = close + 1;
-    }
-    if b.get(i) != Some(&b':') {
-        return None;
-    }
-    i += 1;
-    if b.get(i) == Some(&b' ') {
-        i += 1;
-    }
-    Some((host, ident, i))
 }

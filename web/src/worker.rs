@@ -14,6 +14,7 @@ use wasm_bindgen_futures::{spawn_local, JsFuture};
 use web_sys::{Blob, DedicatedWorkerGlobalScope, File, MessageEvent};
 use whodunnit_core::decompress::{is_gzip, Gunzip};
 use whodunnit_core::query::{answer, Query};
+use whodunnit_core::timeline::{Pyramid, TimelineQuery};
 use whodunnit_core::{Dataset, FileIngest, FileMeta, FileSummary};
 
 #[derive(Default)]
@@ -24,6 +25,20 @@ struct State {
     queue: VecDeque<(u32, File)>,
     cancelled: HashSet<u32>,
     busy: bool,
+    /// Timeline pyramids of the latest filters, most recent first (see [`timeline_answer`]);
+    /// emptied whenever `ds` changes.
+    timelines: Vec<Pyramid>,
+}
+
+/// Pyramids kept: the view's filter plus one other (a "next occurrence" jump asks with a
+/// one-kind filter; it must not evict the view's).
+const TIMELINES_KEPT: usize = 2;
+
+impl State {
+    /// Everything derived from `ds` is stale.
+    fn dataset_changed(&mut self) {
+        self.timelines.clear();
+    }
 }
 
 type Shared = Rc<RefCell<State>>;
@@ -87,11 +102,13 @@ fn handle(state: &Shared, msg: ToWorker, file: Option<File>) {
             if let Some(pos) = s.handles.iter().position(|(i, _)| *i == id) {
                 s.handles.remove(pos);
                 s.ds.files.remove(pos);
+                s.dataset_changed();
             }
         }
         ToWorker::CorrectTime { id, years, minutes } => {
             let mut s = state.borrow_mut();
             if let Some(pos) = s.handles.iter().position(|(i, _)| *i == id) {
+                s.dataset_changed();
                 let f = &mut s.ds.files[pos];
                 f.events.correct(years, minutes);
                 // A goroutine dump inside the log takes its time from the log line around it.
@@ -114,6 +131,10 @@ fn handle(state: &Shared, msg: ToWorker, file: Option<File>) {
                     post(&FromWorker::Answer { req, answer });
                 });
             }
+            Ok(Query::Timeline(tq)) => post(&FromWorker::Answer {
+                req,
+                answer: timeline_answer(&mut state.borrow_mut(), &tq),
+            }),
             Ok(q) => post(&FromWorker::Answer {
                 req,
                 answer: answer(&state.borrow().ds, &q),
@@ -173,6 +194,23 @@ fn handle(state: &Shared, msg: ToWorker, file: Option<File>) {
     }
 }
 
+/// A timeline window, from the pyramid of its filter (built on the first query with that
+/// filter): zoom and pan steps then cost the bins drawn, not the events. Same answer as
+/// `timeline::query`.
+fn timeline_answer(s: &mut State, q: &TimelineQuery) -> serde_json::Value {
+    match s.timelines.iter().position(|p| p.serves(q)) {
+        Some(i) => {
+            let p = s.timelines.remove(i);
+            s.timelines.insert(0, p);
+        }
+        None => {
+            s.timelines.truncate(TIMELINES_KEPT - 1);
+            s.timelines.insert(0, Pyramid::build(&s.ds, q));
+        }
+    }
+    serde_json::to_value(s.timelines[0].answer(&s.ds, q)).unwrap_or_default()
+}
+
 /// Start reading queued files unless a read is already running.
 fn pump(state: &Shared) {
     if state.borrow().busy {
@@ -196,6 +234,7 @@ fn pump(state: &Shared) {
                         s.ds.add(parsed);
                         s.handles.push((sub, handle));
                     }
+                    s.dataset_changed();
                     drop(s);
                     let info = Box::new(r.info);
                     post(&FromWorker::Restored { id, info, files });
@@ -212,6 +251,7 @@ fn pump(state: &Shared) {
                     let mut s = state.borrow_mut();
                     let i = s.ds.add(parsed);
                     s.handles.push((id, file));
+                    s.dataset_changed();
                     // A klog file without a year anchor takes its year from the other files.
                     whodunnit_core::nodelog::resolve_years(&mut s.ds);
                     let summary = Box::new(FileSummary::of(&s.ds.files[i]));

@@ -7,12 +7,16 @@
 //! the part before the first `/` groups lanes in the view.
 
 pub mod period;
+mod pyramid;
+mod tables;
+
+pub use pyramid::Pyramid;
 
 use crate::dataset::Dataset;
 use crate::event::Severity;
-use crate::time::{fmt_micros, Micros, NO_TIME};
+use crate::time::{fmt_micros, Micros};
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
+use tables::{Tables, Totals, Window};
 
 /// What the timeline view asks.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -132,254 +136,69 @@ pub const OVERVIEW_BINS: usize = 400;
 /// collected and sorted on every query, and a kind that common is background, not a rhythm).
 pub const PERIOD_MAX_OCCURRENCES: u64 = 10_000;
 
-/// Answer a timeline query over every file's events.
+/// Severities by `Severity as u8`.
+const SEVERITIES: [Severity; 5] = [
+    Severity::Debug,
+    Severity::Info,
+    Severity::Warning,
+    Severity::Error,
+    Severity::Critical,
+];
+
+/// Answer a timeline query over every file's events by scanning them all: the reference
+/// answer, and what a one-off query (the CLI) costs least with. The worker answers zoom and
+/// pan steps from a [`Pyramid`] built once per filter instead, with identical results.
+///
+/// In a bin, the kind shown is that of its worst event; among equally bad events, the latest
+/// (by time, then by file and position) wins.
 pub fn query(ds: &Dataset, q: &TimelineQuery) -> TimelineAnswer {
-    let text = q.text.to_lowercase();
-    // Kind and lane tables are per file; map them to global indices once per file.
-    let mut kinds: Vec<KindStat> = Vec::new();
-    let mut kind_ix: HashMap<String, u32> = HashMap::new();
-    let mut lanes: Vec<Lane> = Vec::new();
-    let mut lane_ix: HashMap<String, u32> = HashMap::new();
-    struct FileMaps {
-        kind: Vec<u32>,
-        lane: Vec<u32>,
-        keep_kind: Vec<bool>,
-        keep_lane: Vec<bool>,
-        label_match: Vec<bool>,
-    }
-    let mut maps = Vec::with_capacity(ds.files.len());
-    for f in &ds.files {
-        let ev = &f.events;
-        let kind: Vec<u32> = ev
-            .kinds
-            .iter()
-            .map(|k| {
-                *kind_ix.entry(k.name.clone()).or_insert_with(|| {
-                    kinds.push(KindStat {
-                        name: k.name.clone(),
-                        severity: k.severity,
-                        count: 0,
-                        total: 0,
-                        period: None,
-                        period_micros: None,
-                    });
-                    (kinds.len() - 1) as u32
-                })
-            })
-            .collect();
-        let lane: Vec<u32> = ev
-            .lanes
-            .strings
-            .iter()
-            .map(|l| {
-                *lane_ix.entry(l.clone()).or_insert_with(|| {
-                    let group = l.split('/').next().unwrap_or(l).to_string();
-                    lanes.push(Lane {
-                        name: l.clone(),
-                        group,
-                        count: 0,
-                        total: 0,
-                        worst: Severity::Debug,
-                        bins: Vec::new(),
-                    });
-                    (lanes.len() - 1) as u32
-                })
-            })
-            .collect();
-        let keep_kind = ev
-            .kinds
-            .iter()
-            .map(|k| {
-                (q.kinds.is_empty() || q.kinds.contains(&k.name))
-                    && q.min_severity.is_none_or(|s| k.severity >= s)
-            })
-            .collect();
-        let keep_lane = ev
-            .lanes
-            .strings
-            .iter()
-            .map(|l| q.lanes.is_empty() || q.lanes.contains(l))
-            .collect();
-        let label_match = if text.is_empty() {
-            Vec::new()
-        } else {
-            ev.labels
-                .strings
-                .iter()
-                .map(|s| s.to_lowercase().contains(&text))
-                .collect()
-        };
-        maps.push(FileMaps {
-            kind,
-            lane,
-            keep_kind,
-            keep_lane,
-            label_match,
-        });
-    }
-    // Per file, everything the hot loop needs as small lookup tables, so it never touches a
-    // string: does this local kind/lane/label pass the filters, and what is the kind's global
-    // index and severity.
-    const SKIP: u32 = u32::MAX;
-    struct Fast {
-        kind: Vec<u32>,
-        sev: Vec<u8>,
-        lane: Vec<u32>,
-        /// Text filter: matched by kind name, by lane name, or by label.
-        kind_text: Vec<bool>,
-        lane_text: Vec<bool>,
-    }
-    let fast: Vec<Fast> = ds
-        .files
-        .iter()
-        .zip(&maps)
-        .map(|(f, m)| {
-            let ev = &f.events;
-            Fast {
-                kind: (0..ev.kinds.len())
-                    .map(|k| if m.keep_kind[k] { m.kind[k] } else { SKIP })
-                    .collect(),
-                sev: ev.kinds.iter().map(|k| k.severity as u8).collect(),
-                lane: (0..ev.lanes.len())
-                    .map(|l| if m.keep_lane[l] { m.lane[l] } else { SKIP })
-                    .collect(),
-                kind_text: ev
-                    .kinds
-                    .iter()
-                    .map(|k| text.is_empty() || k.name.to_lowercase().contains(&text))
-                    .collect(),
-                lane_text: ev
-                    .lanes
-                    .strings
-                    .iter()
-                    .map(|l| text.is_empty() || l.to_lowercase().contains(&text))
-                    .collect(),
-            }
-        })
-        .collect();
-
-    // The axis spans every timed event, filtered or not, so filtering never moves it.
-    let extent = ds
-        .files
-        .iter()
-        .filter_map(|f| f.events.time_range())
-        .reduce(|(a, b), (c, d)| (a.min(c), b.max(d)));
-    let Some((lo, hi)) = extent else {
-        let untimed = ds.files.iter().map(|f| f.events.len() as u64).sum();
-        return TimelineAnswer {
-            untimed,
-            kinds,
-            ..TimelineAnswer::default()
-        };
+    let mut t = Tables::new(ds, q);
+    let Some((lo, hi)) = tables::extent(ds) else {
+        return empty_answer(ds, t);
     };
-    let from = q.from.unwrap_or(lo);
-    let to = q.to.unwrap_or(hi + 1).max(from + 1);
-    let nbins = q.bins.clamp(1, 4000) as i64;
-    let bin_width = ((to - from) + nbins - 1) / nbins;
-    let ov_width = ((hi + 1 - lo) + OVERVIEW_BINS as i64 - 1) / OVERVIEW_BINS as i64;
-    let mut overview = vec![0u32; OVERVIEW_BINS];
-    let mut untimed = 0u64;
-
+    let w = Window::new(q, (lo, hi));
+    let mut totals = Totals::new(&t, (lo, hi));
     // One pass: totals, overview, bins, window counts, per-kind times (for periods), events
-    // when few. It runs on every zoom and pan, so it does a few array writes per event.
-    // Bins are dense per lane (count, worst severity, kind of the worst event) so the inner
-    // loop does a few array writes per event: this pass runs on every zoom and pan.
-    let nb = ((to - from) / bin_width.max(1) + 1) as usize;
-    let bin_inv = 1.0 / bin_width.max(1) as f64;
-    let ov_inv = 1.0 / ov_width.max(1) as f64;
-    let mut counts = vec![0u32; lanes.len() * nb];
-    let mut worst = vec![0u8; lanes.len() * nb];
-    let mut worst_kind = vec![0u32; lanes.len() * nb];
-    const SEVERITIES: [Severity; 5] = [
-        Severity::Debug,
-        Severity::Info,
-        Severity::Warning,
-        Severity::Error,
-        Severity::Critical,
-    ];
-    let mut kind_times: Vec<Vec<Micros>> = vec![Vec::new(); kinds.len()];
-    let mut kind_total = vec![0u64; kinds.len()];
-    let mut kind_count = vec![0u64; kinds.len()];
-    let mut lane_total = vec![0u64; lanes.len()];
-    let mut lane_count = vec![0u64; lanes.len()];
-    let mut lane_worst = vec![0u8; lanes.len()];
+    // when few. Bins are dense per lane (count, worst severity, kind and time of the worst
+    // event) so the loop does a few array writes per event.
+    let nb = w.nb;
+    let cells = t.lanes.len() * nb;
+    let mut counts = vec![0u32; cells];
+    let mut worst = vec![0u8; cells];
+    let mut worst_kind = vec![0u32; cells];
+    let mut worst_time = vec![0 as Micros; cells];
+    let mut kind_count = vec![0u64; t.kinds.len()];
+    let mut lane_count = vec![0u64; t.lanes.len()];
     let mut rows: Vec<EventRow> = Vec::new();
     let mut in_window = 0u64;
-    for (fi, f) in ds.files.iter().enumerate() {
-        let ev = &f.events;
-        let (fm, m) = (&fast[fi], &maps[fi]);
-        for i in 0..ev.len() {
-            let (lk, ll) = (ev.kind[i] as usize, ev.lane[i] as usize);
-            let (k, l) = (fm.kind[lk], fm.lane[ll]);
-            if k == SKIP || l == SKIP {
-                continue;
-            }
-            let text_ok = text.is_empty()
-                || fm.kind_text[lk]
-                || fm.lane_text[ll]
-                || m.label_match[ev.label[i] as usize];
-            if !text_ok {
-                continue;
-            }
-            let t = ev.time[i];
-            if t == NO_TIME {
-                untimed += 1;
-                continue;
-            }
-            let sev = fm.sev[lk];
-            kind_total[k as usize] += 1;
-            lane_total[l as usize] += 1;
-            lane_worst[l as usize] = lane_worst[l as usize].max(sev);
-            // Multiplying by a reciprocal: a 64-bit division per event costs more than the
-            // rest of this loop.
-            overview[(((t - lo) as f64 * ov_inv) as usize).min(OVERVIEW_BINS - 1)] += 1;
-            // Recurrence is looked for in kinds that are events, not background noise: stop
-            // collecting a kind's times once it is that common.
-            let kt = &mut kind_times[k as usize];
-            if kt.len() as u64 <= PERIOD_MAX_OCCURRENCES {
-                kt.push(t);
-            }
-            if t < from || t >= to {
-                continue;
-            }
-            in_window += 1;
-            kind_count[k as usize] += 1;
-            lane_count[l as usize] += 1;
-            let cell = l as usize * nb + (((t - from) as f64 * bin_inv) as usize).min(nb - 1);
-            counts[cell] += 1;
-            // `>=`: among equally bad events the latest kind wins; a fresh cell (0) always
-            // takes its first event's kind.
-            if sev + 1 >= worst[cell] {
-                worst[cell] = sev + 1;
-                worst_kind[cell] = k;
-            }
-            if rows.len() as u64 <= q.max_events as u64 {
-                rows.push(EventRow {
-                    file: fi as u32,
-                    file_name: f.meta.name.clone(),
-                    time: t,
-                    time_text: String::new(),
-                    kind: k,
-                    severity: SEVERITIES[sev as usize],
-                    lane: l,
-                    label: ev.labels.get(ev.label[i]).to_string(),
-                    line: ev.line[i],
-                    offset: ev.offset[i],
-                    len: ev.len[i],
-                });
-            }
+    let untimed = t.scan(ds, |h| {
+        totals.add(&h);
+        if !w.holds(h.time) {
+            return;
         }
-    }
-    for (k, kind) in kinds.iter_mut().enumerate() {
-        kind.total = kind_total[k];
+        in_window += 1;
+        kind_count[h.kind as usize] += 1;
+        lane_count[h.lane as usize] += 1;
+        let cell = h.lane as usize * nb + w.bins.index(h.time);
+        counts[cell] += 1;
+        // A fresh cell (0) always takes its first event; `>=` on time: events come in file
+        // order, so among equal times the later file and position wins.
+        let s = h.sev + 1;
+        if s > worst[cell] || (s == worst[cell] && h.time >= worst_time[cell]) {
+            worst[cell] = s;
+            worst_kind[cell] = h.kind;
+            worst_time[cell] = h.time;
+        }
+        if rows.len() as u64 <= q.max_events as u64 {
+            rows.push(tables::event_row(ds, &h));
+        }
+    });
+    let overview = totals.apply(&mut t);
+    for (k, kind) in t.kinds.iter_mut().enumerate() {
         kind.count = kind_count[k];
     }
-    for (l, lane) in lanes.iter_mut().enumerate() {
-        lane.total = lane_total[l];
+    for (l, lane) in t.lanes.iter_mut().enumerate() {
         lane.count = lane_count[l];
-        lane.worst = SEVERITIES[lane_worst[l] as usize];
-    }
-    for (l, lane) in lanes.iter_mut().enumerate() {
         lane.bins = (0..nb)
             .filter(|&b| counts[l * nb + b] > 0)
             .map(|b| Bin {
@@ -390,91 +209,43 @@ pub fn query(ds: &Dataset, q: &TimelineQuery) -> TimelineAnswer {
             })
             .collect();
     }
-    for (k, times) in kinds.iter_mut().zip(kind_times.iter_mut()) {
-        if times.len() as u64 > PERIOD_MAX_OCCURRENCES {
-            continue;
-        }
-        times.sort_unstable();
-        if let Some(p) = period::detect(times) {
-            k.period = Some(format!("every {}", crate::time::fmt_duration(p)));
-            k.period_micros = Some(p);
-        }
-    }
     let events = (in_window <= q.max_events as u64).then(|| {
         rows.sort_by_key(|r| r.time);
-        for r in &mut rows {
-            r.time_text = fmt_micros(r.time);
-        }
         rows
     });
-    // Lanes in a stable, readable order: grouped by source (groups with the worst events
-    // first), inside a group the lanes with the worst events first, then the busiest. Lanes
-    // with no timed event (after filters) are left out; untimed events are counted apart.
-    let mut group_worst: HashMap<&str, Severity> = HashMap::new();
-    for l in lanes.iter().filter(|l| l.total > 0) {
-        let w = group_worst
-            .entry(l.group.as_str())
-            .or_insert(Severity::Debug);
-        *w = (*w).max(l.worst);
+    let order = tables::lane_order(&t.lanes, q.order);
+    let mut rank = vec![u32::MAX; t.lanes.len()];
+    for (new, &old) in order.iter().enumerate() {
+        rank[old] = new as u32;
     }
-    let mut group_total: HashMap<&str, u64> = HashMap::new();
-    for l in &lanes {
-        *group_total.entry(l.group.as_str()).or_insert(0) += l.total;
-    }
-    // One sort key for every order: (group rank, group, lane rank, lane name).
-    let key = |l: &Lane| {
-        use std::cmp::Reverse;
-        let (g, n) = (l.group.as_str(), l.total);
-        match q.order {
-            LaneOrder::Severity => (
-                Reverse(group_worst[g] as u64),
-                Reverse(0),
-                l.group.clone(),
-                Reverse(l.worst as u64),
-                Reverse(n),
-                l.name.clone(),
-            ),
-            LaneOrder::Busiest => (
-                Reverse(0),
-                Reverse(group_total[g]),
-                l.group.clone(),
-                Reverse(0),
-                Reverse(n),
-                l.name.clone(),
-            ),
-            LaneOrder::Name => (
-                Reverse(0),
-                Reverse(0),
-                l.group.clone(),
-                Reverse(0),
-                Reverse(0),
-                l.name.clone(),
-            ),
-        }
-    };
-    let mut order: Vec<usize> = (0..lanes.len()).filter(|&i| lanes[i].total > 0).collect();
-    order.sort_by_cached_key(|&i| key(&lanes[i]));
-    let remap: HashMap<usize, u32> = order
-        .iter()
-        .enumerate()
-        .map(|(new, &old)| (old, new as u32))
-        .collect();
-    let lanes_sorted: Vec<Lane> = order.iter().map(|&i| lanes[i].clone()).collect();
-    let events = events.map(|mut rows| {
-        for r in &mut rows {
-            r.lane = remap[&(r.lane as usize)];
-        }
-        rows
-    });
+    let lanes = order.iter().map(|&i| t.lanes[i].clone()).collect();
     TimelineAnswer {
         extent: Some((lo, hi)),
-        window: Some((from, to)),
-        bin_width,
+        window: Some((w.from, w.to)),
+        bin_width: w.bins.width,
         overview,
-        lanes: lanes_sorted,
-        kinds,
-        events,
+        lanes,
+        kinds: t.kinds,
+        events: events.map(|rows| finish_rows(rows, &rank)),
         in_window,
         untimed,
     }
+}
+
+/// The answer when no event has a time.
+fn empty_answer(ds: &Dataset, t: Tables) -> TimelineAnswer {
+    TimelineAnswer {
+        untimed: ds.files.iter().map(|f| f.events.len() as u64).sum(),
+        kinds: t.kinds,
+        ..TimelineAnswer::default()
+    }
+}
+
+/// Rows sorted by time, with their lanes renumbered to the shown order and their times as text.
+fn finish_rows(mut rows: Vec<EventRow>, rank: &[u32]) -> Vec<EventRow> {
+    for r in &mut rows {
+        r.lane = rank[r.lane as usize];
+        r.time_text = fmt_micros(r.time);
+    }
+    rows
 }

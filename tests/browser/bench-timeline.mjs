@@ -6,7 +6,8 @@
 //   node tests/browser/bench-timeline.mjs [MILLIONS]   (default 10)
 import fs from 'node:fs';
 import path from 'node:path';
-import { launch, ROOT, CORPUS } from './harness.mjs';
+import { ROOT, CORPUS } from './harness.mjs';
+import { launchPlaywright } from './driver/chromium.mjs';
 
 const millions = Number(process.argv[2] ?? 10);
 const wasm = fs.readFileSync(path.join(ROOT,
@@ -15,9 +16,9 @@ const dir = path.join(CORPUS, 'kubelet/sonobuoy-systemd-logs');
 const files = fs.readdirSync(dir).filter(f => f.endsWith('.jsonl')).sort()
   .map(f => fs.readFileSync(path.join(dir, f)));
 
-const browser = await launch();
+// Chromium only: Playwright's request routing serves everything from memory (no server, no file).
+const browser = await launchPlaywright();
 const page = await (await browser.newContext()).newPage();
-// Everything is served from memory: no server, no file left behind.
 await page.route('http://bench.invalid/**', route => {
   const name = new URL(route.request().url()).pathname.slice(1);
   if (name === 'bench.wasm') return route.fulfill({ body: wasm, contentType: 'application/wasm' });

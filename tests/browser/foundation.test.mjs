@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import os from 'node:os';
 import { readFile, writeFile } from 'node:fs/promises';
-import { serve, launch, openApp, dropFiles, screenshot, cli, remoteRequests, needsCorpus, CORPUS, FIXTURES, ROOT } from './harness.mjs';
+import { serve, launch, openApp, dropFiles, dragAndDrop, filesRead, screenshot, cli, remoteRequests, needsCorpus, CORPUS, FIXTURES, ROOT } from './harness.mjs';
 import { gzipSync } from 'node:zlib';
 
 let srv, browser;
@@ -35,8 +35,7 @@ async function sampleSet(set) {
 /** Load sample set `set` with its button; wait until every file is read. */
 async function loadSamples(page, button, n) {
   await page.click(button);
-  await page.waitForFunction(n => document.querySelectorAll('.file-item').length === n
-    && [...document.querySelectorAll('.file-item .badge')].every(b => !/queued|reading/.test(b.textContent)), n, { timeout: 120_000 });
+  await filesRead(page, n, { exactly: true });
 }
 
 /** File name → records, as the Files view shows them. */
@@ -55,6 +54,16 @@ test('dropped files show the same record counts as the CLI, and nothing leaves 1
   assert.deepEqual(await shownRecords(page), cliRecords(FILES));
   await screenshot(page, 'files-view');
   assert.deepEqual(remoteRequests(requests), [], 'requests left 127.0.0.1');
+  assert.deepEqual(errors, [], 'page errors');
+});
+
+test('files dragged onto the drop card are read as picked ones: the CLI\'s record counts', async () => {
+  const { page, requests, errors } = await openApp(browser, srv.url);
+  const files = ['audit/audit2rbac-demo-head.log', 'audit/openshift-clo-crc.log.gz'].map(f => path.join(FIXTURES, f));
+  await dragAndDrop(page, files, '.drop-card');
+  await filesRead(page, files.length);
+  assert.deepEqual(await shownRecords(page), cliRecords(files));
+  assert.deepEqual(remoteRequests(requests), []);
   assert.deepEqual(errors, [], 'page errors');
 });
 

@@ -1,6 +1,7 @@
-// Shared harness for the browser tests: serve dist/ on 127.0.0.1, drive Debian's Chromium with
-// playwright-core, and record every request the page makes (the privacy test asserts on them).
-import { chromium } from 'playwright-core';
+// Shared harness for the browser tests: serve dist/ on 127.0.0.1, drive the engine of this run
+// (Chromium or Firefox, driver/index.mjs), and record every request the page makes (the privacy
+// tests assert on them).
+import { launch, ENGINE } from './driver/index.mjs';
 import { createServer } from 'node:http';
 import { readFile, stat, mkdir } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
@@ -27,7 +28,10 @@ export function needsCorpus() {
   corpusNoted = true;
   return { skip: why };
 }
-export const ARTIFACTS = path.join(ROOT, 'tests/browser/artifacts');
+/** Screenshots, one folder per engine. */
+export const ARTIFACTS = path.join(ROOT, 'tests/browser/artifacts', ENGINE);
+export { launch, ENGINE };
+export { dragAndDrop } from './driver/index.mjs';
 
 const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css', '.json': 'application/json' };
 
@@ -47,37 +51,30 @@ export async function serve(dir = DIST) {
   return { server, url: `http://127.0.0.1:${server.address().port}/` };
 }
 
-/** Launch headless Chromium with the flags this workplace needs (no background networking). */
-export async function launch() {
-  return chromium.launch({
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--disable-quic'],
-  });
-}
-
-/** Open the app; returns the page and the list of every URL it requested. */
+/**
+ * Open the app in a fresh page; returns the page, every URL it requested and its errors (in both
+ * engines a CSP violation is a console error, so a blocked script or connection shows there).
+ */
 export async function openApp(browser, url, { light = false } = {}) {
-  const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
-  const requests = [];
-  context.on('request', r => requests.push(r.url()));
-  const page = await context.newPage();
-  const errors = [];
-  page.on('pageerror', e => errors.push(String(e)));
-  page.on('console', m => { if (m.type() === 'error') errors.push(m.text()); });
-  if (light) await page.addInitScript(() => localStorage.setItem('whodunnit.theme', 'light'));
+  const init = light ? () => localStorage.setItem('whodunnit.theme', 'light') : undefined;
+  const { page, requests, errors } = await browser.newPage({ init });
   await page.goto(url);
   await page.waitForSelector('.topbar');
   return { page, requests, errors };
 }
 
-/** Drop files through the file picker (the same path as drag-and-drop: a FileList). */
+/** Wait until the sidebar lists `n` files and none is still queued or being read. */
+export async function filesRead(page, n, { exactly = false } = {}) {
+  await page.waitForFunction(([n, exactly]) => (exactly ? document.querySelectorAll('.file-item').length === n
+    : document.querySelectorAll('.file-item').length >= n)
+    && [...document.querySelectorAll('.file-item .badge')].every(b => !/queued|reading/.test(b.textContent)), [n, exactly],
+  { timeout: 120_000 });
+}
+
+/** Drop files through the file picker (the same FileList as a drag-and-drop: see dragAndDrop). */
 export async function dropFiles(page, files) {
   await page.setInputFiles('#file-input', files);
-  await page.waitForFunction(n => document.querySelectorAll('.file-item').length >= n
-    && [...document.querySelectorAll('.file-item .badge')].every(b => !/queued|reading/.test(b.textContent)), files.length,
-    { timeout: 120_000 });
+  await filesRead(page, files.length);
 }
 
 export async function screenshot(page, name) {

@@ -26,12 +26,15 @@ let srv, browser;
 before(async () => { srv = await serve(dist); browser = await launch(); });
 after(async () => { await browser?.close(); srv?.server.close(); });
 
+/** What the views show while a worker answer is pending (web/src/views); "waiting" alone is data. */
+const PENDING = /Computing the timeline…|Computing API cost…|Looking for known incident patterns…|Grouping goroutines…|(reading|searching|comparing|waiting)…/;
+
 /** The text of the main area once it stops changing; read times ("12 ms") vary between runs. */
 async function settled(page) {
   let prev = null;
   for (let i = 0; i < 60; i++) {
     const t = (await page.innerText('main.main')).replace(/\d+ ms\b/g, 'N ms');
-    if (t === prev && !/loading|computing|waiting/i.test(t)) return t;
+    if (t === prev && !PENDING.test(t)) return t;
     prev = t;
     await page.waitForTimeout(300);
   }
@@ -76,23 +79,9 @@ async function exportReport(page, name, { redact = false, raw = [] } = {}) {
   return { file, announced };
 }
 
-/** Open a report from disk in a context where every non-file request is aborted and recorded. */
+/** Open a report from disk in a page where every non-file request fails and is recorded. */
 async function openOffline(file) {
-  const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, acceptDownloads: true });
-  const blocked = [];
-  const requests = [];
-  await context.route('**/*', route => {
-    const u = route.request().url();
-    if (u.startsWith('file:')) return route.continue();
-    blocked.push(u);
-    return route.abort();
-  });
-  context.on('request', r => requests.push(r.url()));
-  await context.setOffline(true);
-  const page = await context.newPage();
-  const errors = [];
-  page.on('pageerror', e => errors.push(String(e)));
-  page.on('console', m => { if (m.type() === 'error') errors.push(m.text()); });
+  const { page, requests, errors, blocked } = await browser.newPage({ offline: true });
   await page.goto(pathToFileURL(file).href);
   await page.waitForSelector('#report-banner', { timeout: 60_000 });
   await page.waitForFunction(() => document.querySelectorAll('.file-item').length > 0

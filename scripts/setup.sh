@@ -4,17 +4,19 @@
 # Why this exists: on machines that cannot reach the rustup host, `rustup target add
 # wasm32-unknown-unknown` fails, so we fall back to Debian's rustc-web and build the wasm32
 # standard library from Debian's matching rust-web-src once. Everything else (wasm-bindgen-cli
-# pinned to Cargo.lock, Trunk, wasm-opt, Chromium + chromedriver, Playwright) comes from
-# crates.io, Debian and npm, the only registries these machines reach.
+# pinned to Cargo.lock, Trunk, wasm-opt, Chromium + chromedriver, Firefox ESR + geckodriver, the
+# browser tests' npm packages) comes from crates.io, Debian and npm, the only registries these
+# machines reach.
 #
 # A second run finishes in seconds: every step checks what is already installed.
 # Writes $WASM_ENV_FILE (default /opt/wasm-tools/env.sh); scripts/env.sh sources it.
-# Knobs: WASM_FORCE_DEBIAN=1, WASM_DEB_PREFIX, WASM_ENV_FILE, TRUNK_VERSION, BINARYEN_VERSION.
+# Knobs: WASM_FORCE_DEBIAN=1, WASM_DEB_PREFIX, WASM_ENV_FILE, TRUNK_VERSION, BINARYEN_VERSION,
+# GECKODRIVER_VERSION.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 # wasm-bindgen-cli must equal the wasm-bindgen crate in Cargo.lock exactly.
 WB=$(awk '/^name = "wasm-bindgen"$/{getline; gsub(/"/,"",$3); print $3; exit}' "$ROOT/Cargo.lock")
-TRUNK=${TRUNK_VERSION:-0.22.1}; BINARYEN=${BINARYEN_VERSION:-132}
+TRUNK=${TRUNK_VERSION:-0.22.1}; BINARYEN=${BINARYEN_VERSION:-132}; GECKO=${GECKODRIVER_VERSION:-0.37.1}
 T=${WASM_TOOLS_ROOT:-/opt/wasm-tools}; P=${WASM_DEB_PREFIX:-/opt/rustweb}; TCNAME=$(basename "$P")
 ENV_FILE=${WASM_ENV_FILE:-$T/env.sh}; export DEBIAN_FRONTEND=noninteractive
 log() { echo "== setup $(date +%T) $*" >&2; }
@@ -87,10 +89,16 @@ if ! wasm-opt --version 2>/dev/null | grep -q "version_$BINARYEN"; then log "npm
   for b in wasm-opt wasm-dis wasm-as; do ln -sfn "$T/binaryen/node_modules/binaryen/bin/$b" "$T/bin/$b"; done
 fi
 
-# 4. browser for the end-to-end tests, and playwright-core to drive it (never downloads a browser)
-apt_in chromium chromium-driver
-if [ ! -d "$ROOT/tests/browser/node_modules/playwright-core" ]; then log "npm ci tests/browser"
-  (cd "$ROOT/tests/browser" && npm ci -s --no-audit --no-fund >/dev/null)
+# 4. browsers for the end-to-end tests, each test runs in both: Chromium driven by playwright-core
+#    (never downloads a browser), Firefox ESR by selenium-webdriver over WebDriver BiDi through
+#    geckodriver (crates.io; Playwright cannot drive a stock Firefox)
+apt_in chromium chromium-driver firefox-esr
+if [ "$(geckodriver --version 2>/dev/null | head -1)" != "geckodriver $GECKO" ]; then log "install geckodriver $GECKO"
+  cargo install -q --root "$T" --force --locked geckodriver --version "=$GECKO"
+fi
+NPM_LOCK=$(sha256sum "$ROOT/tests/browser/package-lock.json" | cut -d' ' -f1)
+if [ "$(cat "$ROOT/tests/browser/node_modules/.lock-sha256" 2>/dev/null)" != "$NPM_LOCK" ]; then log "npm ci tests/browser"
+  (cd "$ROOT/tests/browser" && npm ci -s --no-audit --no-fund >/dev/null && echo "$NPM_LOCK" > node_modules/.lock-sha256)
 fi
 
 # 5. env file

@@ -378,3 +378,44 @@ fn asking_for_ranges_gives_the_cli_result() {
     let asked = detect_with(&ds, &Texts::new(&pieces));
     assert_eq!(asked, direct);
 }
+
+/// An offline report carries the lines its findings quote (not the files): re-opened, it shows
+/// the same findings, evidence quotes included, as the app that wrote it — redacted or not.
+#[test]
+fn a_report_shows_the_findings_of_the_files() {
+    use whodunnit_core::findings::read_texts;
+    use whodunnit_core::report::{self, ExportOptions, ReportState};
+    if whodunnit_testdata::corpus_root().is_none() {
+        return;
+    }
+    let files: Vec<_> = CONTROLPLANE.iter().filter_map(|r| read(r)).collect();
+    let (ds, texts) = dataset(files);
+    let live = detect_with(&ds, &texts);
+    let pieces = read_texts(&ds, &texts);
+    assert_eq!(detect_with(&ds, &Texts::new(&pieces)), live);
+    let opts = ExportOptions {
+        texts: pieces,
+        created: "2026-12-04T00:00:00Z".into(),
+        ..ExportOptions::default()
+    };
+    let state = ReportState::new(&ds, &opts, |_| None).unwrap();
+    let back = report::restore(report::decode(state.encode().as_bytes()).unwrap());
+    assert_eq!(detect_with(&back.dataset, &Texts::new(&back.texts)), live);
+    // Redacted: the same findings, their quotes carrying pseudonyms, never the original names.
+    let redacted = ReportState::new(
+        &ds,
+        &ExportOptions {
+            redact: true,
+            salt: b"s".to_vec(),
+            ..opts
+        },
+        |_| None,
+    )
+    .unwrap();
+    let back = report::restore(redacted);
+    let shown = detect_with(&back.dataset, &Texts::new(&back.texts));
+    assert_eq!(shown.findings.len(), live.findings.len());
+    let all = serde_json::to_string(&shown).unwrap();
+    assert!(all.contains("Deletion of namespace failed"), "quotes kept");
+    assert!(!all.contains("payments-legacy"), "namespace pseudonymized");
+}

@@ -80,11 +80,8 @@ test('live containerd: 8 RunPodSandbox calls stuck in CNI setup, from the dumps 
   assert.match(report.findings[0].title, /^8 RunPodSandbox calls stuck/);
 });
 
-// Known divergence (open): on the control plane the app counts 15 "Deletion of namespace failed"
-// lines naming payments-legacy where the CLI counts 18 (the core-level test
-// asking_for_ranges_gives_the_cli_result shows the worker's read-and-ask-again protocol equals the
-// CLI natively, so the difference is in the browser's reading), and so picks other evidence lines
-// (all quoted as written); kept visible as a TODO.
-test('every summary and evidence list equals the CLI\'s', { todo: 'app vs CLI count of namespace-naming lines (15 vs 18) on live-controlplane' }, () => {
+// Collected from both recordings above: the app's summaries and evidence quotes are the CLI's,
+// word for word (the worker re-reads the quoted lines of .gz files to their very end).
+test('every summary and evidence list equals the CLI\'s', () => {
   for (const [id, app, cli] of summaryDiffs) assert.equal(app, cli, id);
 });

@@ -8,6 +8,7 @@ use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::File;
+use whodunnit_core::findings::TextPiece;
 use whodunnit_core::report::{self, Assets, EncodedAssets, ExportOptions, ReportInfo, ReportState};
 use whodunnit_core::{Dataset, FileSummary, ParsedFile};
 
@@ -52,10 +53,12 @@ pub fn is_no_raw(f: &File) -> bool {
     f.name() == NO_RAW
 }
 
-/// A restored report: its banner, and its files with the handles detail views re-read.
+/// A restored report: its banner, its files with the handles detail views re-read, and the
+/// lines its findings quote (file indices into `files`).
 pub struct Restored {
     pub info: ReportInfo,
     pub files: Vec<(ParsedFile, File)>,
+    pub texts: Vec<TextPiece>,
 }
 
 /// If `file` is a whodunnit report, read the analysis it carries instead of parsing it.
@@ -73,9 +76,14 @@ pub async fn try_restore(file: &File) -> Option<Result<Restored, String>> {
 async fn restore(file: &File, total: u64) -> Result<Restored, String> {
     let all = slice_bytes(file, 0, total).await?;
     let state = report::extract(&all)?;
-    let (info, ds, raws) = report::restore(state);
+    let report::Restored {
+        info,
+        dataset,
+        raws,
+        texts,
+    } = report::restore(state);
     let mut files = Vec::new();
-    for (f, raw) in ds.files.into_iter().zip(raws) {
+    for (f, raw) in dataset.files.into_iter().zip(raws) {
         let handle = match raw {
             Some(b) => {
                 let arr = js_sys::Array::of1(&Uint8Array::from(&b[..]));
@@ -86,7 +94,7 @@ async fn restore(file: &File, total: u64) -> Result<Restored, String> {
         .map_err(|e| format!("{e:?}"))?;
         files.push((f, handle));
     }
-    Ok(Restored { info, files })
+    Ok(Restored { info, files, texts })
 }
 
 /// The message entry of a restored file.
@@ -156,9 +164,10 @@ pub fn export(
     ds: &Dataset,
     redact: bool,
     raws: Vec<(usize, Option<Vec<u8>>)>,
+    texts: Vec<TextPiece>,
     created: String,
 ) -> serde_json::Value {
-    match build(ds, redact, raws, created) {
+    match build(ds, redact, raws, texts, created) {
         Ok(html) => serde_json::json!({ "bytes": html.len(), "html": html }),
         Err(e) => serde_json::json!({ "error": e }),
     }
@@ -168,6 +177,7 @@ fn build(
     ds: &Dataset,
     redact: bool,
     raws: Vec<(usize, Option<Vec<u8>>)>,
+    texts: Vec<TextPiece>,
     created: String,
 ) -> Result<String, String> {
     let fresh = PENDING.with(|p| p.borrow_mut().take());
@@ -183,6 +193,7 @@ fn build(
         salt: salt(),
         include_raw: raws.iter().map(|(i, _)| *i).collect(),
         created,
+        texts,
     };
     let mut raws = raws;
     let state = ReportState::new(ds, &opts, |i| {

@@ -6,13 +6,14 @@
 use crate::protocol::{FromWorker, RawSlice, ToWorker, SLICE};
 use js_sys::{Reflect, Uint8Array};
 use std::cell::RefCell;
-use std::collections::{HashSet, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::{spawn_local, JsFuture};
 use web_sys::{Blob, DedicatedWorkerGlobalScope, File, MessageEvent};
 use whodunnit_core::decompress::{is_gzip, Gunzip};
+use whodunnit_core::findings::{wanted_given, TextPiece, MAX_TEXT_ROUNDS};
 use whodunnit_core::query::{answer, Query};
 use whodunnit_core::timeline::{Pyramid, TimelineQuery};
 use whodunnit_core::{Dataset, FileIngest, FileMeta, FileSummary};
@@ -28,6 +29,14 @@ struct State {
     /// Timeline pyramids of the latest filters, most recent first (see [`timeline_answer`]);
     /// emptied whenever `ds` changes.
     timelines: Vec<Pyramid>,
+    /// Bumped whenever `ds` changes: answers computed asynchronously keep only if it held.
+    generation: u64,
+    /// The findings of `generation`, once computed: every view asks for them (the Findings tab,
+    /// the timeline's marks), and computing them re-reads raw lines from the Files.
+    findings: Option<(u64, serde_json::Value)>,
+    /// The lines findings quote, as restored reports carry them (by file id: offset, text), for
+    /// files whose raw text the report does not hold.
+    report_texts: HashMap<u32, Vec<(u64, String)>>,
 }
 
 /// Pyramids kept: the view's filter plus one other (a "next occurrence" jump asks with a
@@ -38,6 +47,8 @@ impl State {
     /// Everything derived from `ds` is stale.
     fn dataset_changed(&mut self) {
         self.timelines.clear();
+        self.generation += 1;
+        self.findings = None;
     }
 }
 
@@ -125,11 +136,25 @@ fn handle(state: &Shared, msg: ToWorker, file: Option<File>) {
             // Findings name things (an APIService, an image) from a few raw lines, which only
             // the Files hold: read them first, asynchronously, then detect.
             Ok(Query::Findings) => {
-                let state = state.clone();
-                spawn_local(async move {
-                    let answer = findings_with_text(&state).await;
-                    post(&FromWorker::Answer { req, answer });
-                });
+                let cached = state.borrow().findings.clone();
+                match cached {
+                    Some((g, answer)) if g == state.borrow().generation => {
+                        post(&FromWorker::Answer { req, answer })
+                    }
+                    _ => {
+                        let state = state.clone();
+                        spawn_local(async move {
+                            let generation = state.borrow().generation;
+                            let answer = findings_with_text(&state).await;
+                            let mut s = state.borrow_mut();
+                            if s.generation == generation {
+                                s.findings = Some((generation, answer.clone()));
+                            }
+                            drop(s);
+                            post(&FromWorker::Answer { req, answer });
+                        });
+                    }
+                }
             }
             Ok(Query::Timeline(tq)) => post(&FromWorker::Answer {
                 req,
@@ -186,8 +211,9 @@ fn handle(state: &Shared, msg: ToWorker, file: Option<File>) {
             let state = state.clone();
             spawn_local(async move {
                 let raws = crate::export_worker::read_whole(picks).await;
+                let texts = gather_texts(&state).await;
                 let answer =
-                    crate::export_worker::export(&state.borrow().ds, redact, raws, created);
+                    crate::export_worker::export(&state.borrow().ds, redact, raws, texts, created);
                 post(&FromWorker::Answer { req, answer });
             });
         }
@@ -230,6 +256,15 @@ fn pump(state: &Shared) {
                     let mut files = Vec::new();
                     for (i, (parsed, handle)) in r.files.into_iter().enumerate() {
                         let sub = crate::export_worker::sub_id(id, i);
+                        let texts: Vec<(u64, String)> = r
+                            .texts
+                            .iter()
+                            .filter(|t| t.file == i)
+                            .map(|t| (t.offset, t.text.clone()))
+                            .collect();
+                        if !texts.is_empty() {
+                            s.report_texts.insert(sub, texts);
+                        }
                         files.push(crate::export_worker::restored_file(sub, &parsed));
                         s.ds.add(parsed);
                         s.handles.push((sub, handle));
@@ -323,28 +358,47 @@ async fn read_file(
 /// Findings with the raw text their detectors want: the same result as the CLI, which reads
 /// those lines from disk.
 async fn findings_with_text(state: &Shared) -> serde_json::Value {
-    use whodunnit_core::findings::{wanted_given, TextPiece};
-    let files: Vec<File> = state
-        .borrow()
-        .handles
-        .iter()
-        .map(|(_, f)| f.clone())
-        .collect();
-    let mut pieces: Vec<TextPiece> = Vec::new();
-    // What detectors read can depend on what they read (a line naming a namespace selects other
-    // evidence lines): ask again with what was read, a few rounds at most.
-    for _ in 0..4 {
-        let ranges = wanted_given(&state.borrow().ds, &pieces);
-        if ranges.is_empty() {
-            break;
+    let texts = gather_texts(state).await;
+    // The dataset may have changed while we read; ranges then simply miss and detectors fall
+    // back to labels.
+    answer(&state.borrow().ds, &Query::FindingsWithText { texts })
+}
+
+/// The lines findings quote: what restored reports carry, plus what the Files give when asked
+/// (`findings::wanted_given`) until nothing more is missing — the browser's asynchronous twin
+/// of `findings::read_texts`.
+async fn gather_texts(state: &Shared) -> Vec<TextPiece> {
+    let (files, mut pieces) = {
+        let s = state.borrow();
+        let files: Vec<File> = s.handles.iter().map(|(_, f)| f.clone()).collect();
+        let mut pieces = Vec::new();
+        for (fi, (id, _)) in s.handles.iter().enumerate() {
+            for (offset, text) in s.report_texts.get(id).into_iter().flatten() {
+                pieces.push(TextPiece {
+                    file: fi,
+                    offset: *offset,
+                    text: text.clone(),
+                });
+            }
         }
+        (files, pieces)
+    };
+    for _ in 0..MAX_TEXT_ROUNDS {
+        let ranges = wanted_given(&state.borrow().ds, &pieces);
         let mut by_file: std::collections::BTreeMap<usize, Vec<(u64, u64)>> = Default::default();
         for r in &ranges {
             by_file.entry(r.file).or_default().push((r.offset, r.len));
         }
         let before = pieces.len();
         for (fi, wanted) in by_file {
-            let Some(file) = files.get(fi) else { continue };
+            // A report's file without its raw text has nothing to give: its quotes, if any, came
+            // with the report.
+            let Some(file) = files
+                .get(fi)
+                .filter(|f| !crate::export_worker::is_no_raw(f))
+            else {
+                continue;
+            };
             if let Ok(texts) = read_ranges(file, &wanted).await {
                 for ((offset, _), bytes) in wanted.iter().zip(texts) {
                     pieces.push(TextPiece {
@@ -359,12 +413,7 @@ async fn findings_with_text(state: &Shared) -> serde_json::Value {
             break;
         }
     }
-    // The dataset may have changed while we read; ranges then simply miss and detectors fall
-    // back to labels.
-    answer(
-        &state.borrow().ds,
-        &Query::FindingsWithText { texts: pieces },
-    )
+    pieces
 }
 
 /// Read several byte ranges of one file: slices for plain files, one decompression pass for
@@ -382,21 +431,33 @@ async fn read_ranges(file: &File, ranges: &[(u64, u64)]) -> Result<Vec<Vec<u8>>,
     let end = ranges.iter().map(|&(o, l)| o + l).max().unwrap_or(0);
     let mut out: Vec<Vec<u8>> = vec![Vec::new(); ranges.len()];
     let mut gz = Gunzip::new();
-    let (mut seen, mut pos) = (0u64, 0u64);
-    while pos < total && seen < end {
+    // Decompressed bytes seen so far; a Cell because the loop reads it while `take` holds it.
+    let seen = std::cell::Cell::new(0u64);
+    let mut pos = 0u64;
+    let mut take = |b: &[u8]| {
+        let (lo, hi) = (seen.get(), seen.get() + b.len() as u64);
+        for (i, &(o, l)) in ranges.iter().enumerate() {
+            let (a, z) = (o.max(lo), (o + l).min(hi));
+            if a < z {
+                out[i].extend_from_slice(&b[(a - lo) as usize..(z - lo) as usize]);
+            }
+        }
+        seen.set(hi);
+    };
+    while pos < total {
         let chunk_end = (pos + SLICE).min(total);
         let chunk = slice_bytes(file, pos, chunk_end).await?;
-        gz.push(&chunk, &mut |b| {
-            let (lo, hi) = (seen, seen + b.len() as u64);
-            for (i, &(o, l)) in ranges.iter().enumerate() {
-                let (a, z) = (o.max(lo), (o + l).min(hi));
-                if a < z {
-                    out[i].extend_from_slice(&b[(a - lo) as usize..(z - lo) as usize]);
-                }
-            }
-            seen = hi;
-        });
+        gz.push(&chunk, &mut take);
         pos = chunk_end;
+        if seen.get() >= end {
+            break;
+        }
+    }
+    // The decoder holds back the stream's last bytes until told the input ended: without this,
+    // lines near the end of a .gz file were never re-read (findings then quoted fewer lines
+    // than the CLI).
+    if pos >= total {
+        gz.finish(&mut take);
     }
     Ok(out)
 }

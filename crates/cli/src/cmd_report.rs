@@ -1,6 +1,7 @@
 //! `whodunnit report`: write one self-contained HTML file with the app and the analysis, to
 //! share offline (see `whodunnit_core::report`).
 
+use crate::disk::Disk;
 use crate::input;
 use clap::Args;
 use std::collections::hash_map::RandomState;
@@ -8,6 +9,7 @@ use std::hash::{BuildHasher, Hasher};
 use std::path::Path;
 use std::process::ExitCode;
 use std::time::{SystemTime, UNIX_EPOCH};
+use whodunnit_core::findings::read_texts;
 use whodunnit_core::report::{self, Assets, ExportOptions, ReportState};
 
 include!(concat!(env!("OUT_DIR"), "/app_assets.rs"));
@@ -60,6 +62,9 @@ pub fn run(a: ReportArgs) -> ExitCode {
         }
     }
     let paths: Vec<String> = ds.files.iter().map(|f| f.meta.name.clone()).collect();
+    // The lines the findings quote, read while the files are known by their paths: the report
+    // carries them, so its findings show the same evidence as `whodunnit findings`.
+    let texts = read_texts(&ds, &Disk::new(&ds));
     // Reports name files as the app does, by file name: a local path can carry a username.
     for f in &mut ds.files {
         if let Some(base) = Path::new(&f.meta.name).file_name() {
@@ -71,6 +76,7 @@ pub fn run(a: ReportArgs) -> ExitCode {
         salt: salt(),
         include_raw: include,
         created: now_rfc3339(),
+        texts,
     };
     let state = match ReportState::new(&ds, &opts, |i| std::fs::read(&paths[i]).ok()) {
         Ok(s) => s,

@@ -9,6 +9,7 @@
 use std::collections::BTreeSet;
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use whodunnit_core::findings::{read_texts, TextSource};
 use whodunnit_core::report::redact::BUILTIN_NAMESPACES;
 use whodunnit_core::report::{ExportOptions, ReportState};
 use whodunnit_core::{parse_bytes, Dataset, FileMeta};
@@ -162,6 +163,17 @@ fn ipv4s(l: &str, ids: &mut BTreeSet<String>) {
     }
 }
 
+/// The files' plain bytes, answering the detectors' text requests as the CLI's disk reader does.
+struct Bytes(Vec<Vec<u8>>);
+
+impl TextSource for Bytes {
+    fn text(&self, file: usize, offset: u64, len: u64) -> Option<Vec<u8>> {
+        let b = self.0.get(file)?;
+        let a = (offset as usize).min(b.len());
+        Some(b[a..(a + len as usize).min(b.len())].to_vec())
+    }
+}
+
 /// Whether `id` stands in `hay` as a whole token (not inside a longer name).
 fn has_token(hay: &str, id: &str) -> Option<usize> {
     let name = |c: u8| c.is_ascii_alphanumeric() || c == b'-' || c == b'_';
@@ -188,9 +200,11 @@ fn has_token(hay: &str, id: &str) -> Option<usize> {
 fn check(label: &str, paths: &[PathBuf]) -> (BTreeSet<String>, usize) {
     let mut ds = Dataset::default();
     let mut ids = BTreeSet::new();
+    let mut texts = Bytes(Vec::new());
     for p in paths {
         let bytes = std::fs::read(p).unwrap();
         identifiers(&String::from_utf8_lossy(&plain(&bytes)), &mut ids);
+        texts.0.push(plain(&bytes));
         ds.add(parse_bytes(
             FileMeta {
                 name: p.file_name().unwrap().to_string_lossy().into_owned(),
@@ -207,18 +221,25 @@ fn check(label: &str, paths: &[PathBuf]) -> (BTreeSet<String>, usize) {
             }
         }
     }
+    // The lines the findings quote travel in the report too: they must be redacted as well.
+    let texts = read_texts(&ds, &texts);
     let state = ReportState::new(
         &ds,
         &ExportOptions {
             redact: true,
             salt: b"redaction-test".to_vec(),
+            texts: texts.clone(),
             ..ExportOptions::default()
         },
         |_| None,
     )
     .unwrap_or_else(|e| panic!("{label}: {e}"));
     let json = serde_json::to_string(&state).unwrap();
-    let clear = ReportState::new(&ds, &ExportOptions::default(), |_| None).unwrap();
+    let clear = ExportOptions {
+        texts,
+        ..ExportOptions::default()
+    };
+    let clear = ReportState::new(&ds, &clear, |_| None).unwrap();
     let clear = serde_json::to_string(&clear).unwrap();
     let visible = ids
         .iter()

@@ -70,6 +70,7 @@ fn opts(redact: bool) -> ExportOptions {
         salt: b"test salt".to_vec(),
         include_raw: vec![],
         created: "2026-11-25T20:00:00Z".into(),
+        texts: vec![],
     }
 }
 
@@ -108,11 +109,11 @@ fn round_trip_keeps_every_number() {
         answer(&back.dataset, &Query::Summaries),
         answer(&ds, &Query::Summaries)
     );
-    let (info, restored, raws) = report::restore(back);
-    assert!(!info.redacted);
-    assert_eq!(restored.files.len(), files.len());
+    let r = report::restore(back);
+    assert!(!r.info.redacted);
+    assert_eq!(r.dataset.files.len(), files.len());
     assert!(
-        raws.iter().all(Option::is_none),
+        r.raws.iter().all(Option::is_none),
         "no raw bytes unless asked"
     );
 }

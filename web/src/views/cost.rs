@@ -377,7 +377,7 @@ fn cost_row(r: &CostRow, drill: Callback<String>) -> Html {
             <td class="num">{ &r.p99_text }</td>
             <td class={classes!("num", (errors > 0).then_some("warn"))} title={format!("4xx {} · 5xx {} · 429 {}", r.errors_4xx, r.errors_5xx, r.throttled_429)}>{ fmt::count(errors) }</td>
             <td class="num">{ fmt::count(r.lists) }</td>
-            <td class={classes!("num", etcd_hot.then_some("etcd-hot"))} title="LIST without resourceVersion (or resourceVersionMatch=Exact): served from etcd, bypassing the watch cache">
+            <td class={classes!("num", etcd_hot.then_some("etcd-hot"))} title="LISTs served from etcd, bypassing the watch cache: decided per pattern by annotation evidence, then by the apiserver version's rules (see LIST patterns)">
                 { fmt::count(r.lists_etcd) }
                 if r.lists_etcd_with_selector > 0 { <span class="muted small">{ format!(" ({} w/ selector)", r.lists_etcd_with_selector) }</span> }
             </td>

@@ -737,7 +737,7 @@ pub fn cost_report(ds: &Dataset, q: &CostQuery) -> CostReport {
 
     // Where each LIST was served, decided per pattern over the whole dataset (not the window),
     // so a filter never changes the answer.
-    let lm = list_sources(&af, q);
+    let lm = list_sources(&af, q.server_version.as_deref(), q.patterns);
 
     // Pass 2: accumulate per key.
     let mut accs: Vec<Acc> = Vec::new();
@@ -906,10 +906,10 @@ fn missing(af: &AuditFiles<'_>, all: &CostRow, annotated: u64, lm: &ListModel) -
 
 /// Per request of `af.reqs`: the LIST source (`None` for non-LISTs) and whether it carries
 /// latency annotations; and the model that decided.
-struct ListSources {
-    source: Vec<Option<ListSource>>,
-    annotated: Vec<bool>,
-    model: ListModel,
+pub(crate) struct ListSources {
+    pub source: Vec<Option<ListSource>>,
+    pub annotated: Vec<bool>,
+    pub model: ListModel,
 }
 
 #[derive(Default)]
@@ -920,7 +920,14 @@ struct PatternAcc {
     other: u64,
 }
 
-fn list_sources(af: &AuditFiles<'_>, q: &CostQuery) -> ListSources {
+/// Decide where every LIST of `af` was served: per pattern, annotation evidence first, then the
+/// rules of `server_version` (as the user set it) or of the version the log shows. The model
+/// keeps the `patterns` largest patterns. The cost report and the findings both ask this.
+pub(crate) fn list_sources(
+    af: &AuditFiles<'_>,
+    server_version: Option<&str>,
+    patterns: usize,
+) -> ListSources {
     let n = af.reqs.len();
     let mut annotated = vec![false; n];
     let mut etcd = vec![false; n];
@@ -937,8 +944,8 @@ fn list_sources(af: &AuditFiles<'_>, q: &CostQuery) -> ListSources {
         }
     }
     let inferred = version::infer(af);
-    let set = q.server_version.as_deref().and_then(Version::parse);
-    let (ver, version_source) = match (set, &inferred, q.server_version.as_deref()) {
+    let set = server_version.and_then(Version::parse);
+    let (ver, version_source) = match (set, &inferred, server_version) {
         (Some(v), _, _) => (Some(v), "set by the user".to_string()),
         (None, Some(i), Some(bad)) => (
             Some(i.version),
@@ -1060,7 +1067,7 @@ fn list_sources(af: &AuditFiles<'_>, q: &CostQuery) -> ListSources {
             .then(b.query_time_us.cmp(&a.query_time_us))
             .then_with(|| (&a.user, &a.resource, a.class).cmp(&(&b.user, &b.resource, b.class)))
     });
-    rows.truncate(q.patterns);
+    rows.truncate(patterns);
     model.patterns = rows;
     let source = of_req
         .iter()

@@ -1,7 +1,9 @@
 //! LIST storm / etcd pressure: one client's LIST calls, at a sustained rate, taking a large
 //! share of the apiserver's query time while they last. Whether they were served from etcd or
-//! the watch cache is the cost model's classification (`F_LIST_ETCD`, see `audit::store`); the
-//! finding reports it and is most severe for etcd LISTs.
+//! the watch cache is the API cost view's decision (annotation evidence, then the rules of the
+//! apiserver version the log shows: `audit::cost::list_sources`); the finding reports it and is
+//! most severe for etcd LISTs — or for LISTs that may have gone to etcd when the version is
+//! unknown.
 //!
 //! Such LISTs copy every object of the resource out of etcd on each call; a controller doing
 //! them in a loop (the KubeCon 2020 "nodegroup controller" checking pods for deletion
@@ -11,7 +13,8 @@
 use super::scan::{list_text, requests_evidence, spread, window_evidence, Cx};
 use super::{finding, Detector, Outcome};
 use crate::audit::cost::GroupBy;
-use crate::audit::store::{F_FIELD_SELECTOR, F_LABEL_SELECTOR, F_LIST_ETCD, F_LONG_RUNNING};
+use crate::audit::store::{F_FIELD_SELECTOR, F_LABEL_SELECTOR, F_LONG_RUNNING};
+use crate::audit::version::ListSource;
 use crate::audit::view::Req;
 use crate::event::Severity;
 use crate::format::Format;
@@ -30,8 +33,9 @@ pub const MIN_RATE: f64 = 1.0;
 struct User<'r> {
     lists: Vec<&'r Req>,
     time: i64,
-    /// LISTs the cost model says were served from etcd.
+    /// LISTs the cost model says were served from etcd / whose source it cannot tell.
     etcd: u64,
+    unknown: u64,
     label_sel: u64,
     field_sel: u64,
     resources: BTreeMap<String, u64>,
@@ -54,7 +58,7 @@ pub(crate) fn detect(cx: &Cx<'_>) -> Outcome {
     let mut served: Vec<(Micros, i64)> = Vec::new();
     let mut users: BTreeMap<&str, User<'_>> = BTreeMap::new();
     let mut rejected: BTreeMap<&str, u64> = BTreeMap::new();
-    for q in &af.reqs {
+    for (qi, q) in af.reqs.iter().enumerate() {
         if q.flags & F_LONG_RUNNING != 0 {
             continue;
         }
@@ -73,8 +77,10 @@ pub(crate) fn detect(cx: &Cx<'_>) -> Outcome {
         let u = users.entry(r.user).or_default();
         u.lists.push(q);
         u.time += lat;
-        if q.flags & F_LIST_ETCD != 0 {
-            u.etcd += 1;
+        match cx.list_source(qi) {
+            Some(ListSource::Etcd) => u.etcd += 1,
+            Some(ListSource::Unknown) | None => u.unknown += 1,
+            Some(ListSource::Cache) => {}
         }
         if q.flags & F_LABEL_SELECTOR != 0 {
             u.label_sel += 1;
@@ -184,18 +190,30 @@ pub(crate) fn detect(cx: &Cx<'_>) -> Outcome {
         let resources = top(&u.resources);
         let agents = top(&u.agents);
         let n = u.lists.len() as u64;
-        // Where the apiserver served them from is the cost model's call (audit::store).
+        // Where the apiserver served them from is the cost view's call (audit::cost).
+        let cache = n - u.etcd - u.unknown;
         let from_etcd = u.etcd * 2 > n;
+        // Most of them may have gone to etcd: the version that decides is not in the logs.
+        let maybe_etcd = !from_etcd && (u.etcd + u.unknown) * 2 > n;
+        let model = cx.list_model();
+        let version = match &model.version {
+            Some(v) => format!("apiserver {v}, {}", model.version_source),
+            None => format!("apiserver version {}", model.version_source),
+        };
         let served_text = if u.etcd == n {
-            "all of them served from etcd according to the cost model (no resourceVersion, an exact resourceVersion or a continue token bypass the watch cache)".to_string()
-        } else if u.etcd == 0 {
-            "all of them served from the apiserver's watch cache according to the cost model"
-                .to_string()
+            format!("all of them served from etcd according to the cost model ({version})")
+        } else if cache == n {
+            format!(
+                "all of them served from the apiserver's watch cache according to the cost model ({version})"
+            )
+        } else if u.unknown == n {
+            format!(
+                "served from etcd if the apiserver is older than 1.31, from its watch cache if newer ({version})"
+            )
         } else {
             format!(
-                "{} of them served from etcd and {} from the watch cache according to the cost model",
-                u.etcd,
-                n - u.etcd
+                "{} of them served from etcd, {cache} from the watch cache and {} undecided according to the cost model ({version})",
+                u.etcd, u.unknown
             )
         };
         let mut summary = format!(
@@ -215,8 +233,11 @@ pub(crate) fn detect(cx: &Cx<'_>) -> Outcome {
                 list_text(&also, 3)
             ));
         }
-        if from_etcd {
+        if from_etcd || maybe_etcd {
             summary.push_str(" Each LIST from etcd copies the whole resource out of etcd; in a loop they push etcd into memory pressure and the apiservers behind it down. Use an informer (LIST with resourceVersion=0 then WATCH), or at least set resourceVersion=0 so the cache answers.");
+            if maybe_etcd {
+                summary.push_str(" Set the apiserver version in the API cost view (or --server-version) to see where they were served.");
+            }
         } else {
             summary.push_str(" Even from the watch cache every LIST copies and serializes all matching objects: a loop of them costs apiserver CPU and memory. Use an informer (LIST once, then WATCH).");
         }
@@ -243,10 +264,10 @@ pub(crate) fn detect(cx: &Cx<'_>) -> Outcome {
         }
         evidence.push(window_evidence("LIST storm".to_string(), from, to));
         let mut missing = Vec::new();
-        if from_etcd && !cx.has_component("etcd") {
+        if (from_etcd || maybe_etcd) && !cx.has_component("etcd") {
             missing.push("etcd log of the window (\"apply request took too long\", OOM kills) to confirm etcd pressure".to_string());
         }
-        let severity = match (from_etcd, share >= 0.5 || in_flight >= 50.0) {
+        let severity = match (from_etcd || maybe_etcd, share >= 0.5 || in_flight >= 50.0) {
             (true, true) => Severity::Critical,
             (true, false) | (false, true) => Severity::Error,
             (false, false) => Severity::Warning,
@@ -254,6 +275,11 @@ pub(crate) fn detect(cx: &Cx<'_>) -> Outcome {
         let title = if from_etcd {
             format!(
                 "LIST storm from etcd by {user}: {:.0}% of query time",
+                share * 100.0
+            )
+        } else if maybe_etcd {
+            format!(
+                "LIST storm by {user} (etcd or watch cache: apiserver version unknown): {:.0}% of query time",
                 share * 100.0
             )
         } else {

@@ -384,3 +384,30 @@ pub fn wanted_given(ds: &Dataset, known: &[TextPiece]) -> Vec<TextRange> {
     v.dedup();
     v
 }
+
+/// Read every range the detectors ask for through `source`, asking again with what was read
+/// until nothing is missing (at most a few rounds): the pieces a caller keeps so findings can be
+/// answered later without the files (an offline report carries them).
+pub fn read_texts(ds: &Dataset, source: &dyn TextSource) -> Vec<TextPiece> {
+    let mut pieces: Vec<TextPiece> = Vec::new();
+    for _ in 0..MAX_TEXT_ROUNDS {
+        let before = pieces.len();
+        for r in wanted_given(ds, &pieces) {
+            if let Some(b) = source.text(r.file, r.offset, r.len) {
+                pieces.push(TextPiece {
+                    file: r.file,
+                    offset: r.offset,
+                    text: String::from_utf8_lossy(&b).into_owned(),
+                });
+            }
+        }
+        if pieces.len() == before {
+            break;
+        }
+    }
+    pieces
+}
+
+/// Rounds of [`wanted_given`] a caller makes before detecting with what it has: a line read can
+/// name a namespace whose lines are read next, and no detector chains deeper than this.
+pub const MAX_TEXT_ROUNDS: usize = 4;

@@ -2,6 +2,8 @@
 //! optional raw text of a line.
 
 use super::{time_text, Evidence, EvidenceKind, TextSource};
+use crate::audit::cost::{list_sources, ListModel, ListSources};
+use crate::audit::version::ListSource;
 use crate::audit::view::AuditFiles;
 use crate::dataset::Dataset;
 use crate::format::{Format, FormatData};
@@ -42,6 +44,8 @@ pub struct Cx<'a> {
     pub ds: &'a Dataset,
     text: &'a dyn TextSource,
     audit: OnceCell<AuditFiles<'a>>,
+    /// Where each LIST of `audit().reqs` was served (see [`Cx::list_source`]).
+    list_sources: OnceCell<ListSources>,
     /// Lines read per (reader, file, label), for [`Cx::text_sampled`].
     sampled: std::cell::RefCell<std::collections::HashMap<(&'static str, usize, usize), usize>>,
 }
@@ -53,6 +57,7 @@ impl<'a> Cx<'a> {
             ds,
             text,
             audit: OnceCell::new(),
+            list_sources: OnceCell::new(),
             sampled: Default::default(),
         }
     }
@@ -79,6 +84,23 @@ impl<'a> Cx<'a> {
     /// The merged audit requests of every audit file.
     pub fn audit(&self) -> &AuditFiles<'a> {
         self.audit.get_or_init(|| AuditFiles::of(self.ds))
+    }
+
+    /// Where the LIST `audit().reqs[i]` was served, as the API cost view decides it under the
+    /// version the log shows (annotation evidence first, then the version's rules); `None` for
+    /// other verbs. Findings and the cost view must never disagree on this.
+    pub fn list_source(&self, i: usize) -> Option<ListSource> {
+        self.lists().source.get(i).copied().flatten()
+    }
+
+    /// The LIST model: the version assumed and where it comes from.
+    pub fn list_model(&self) -> &ListModel {
+        &self.lists().model
+    }
+
+    fn lists(&self) -> &ListSources {
+        self.list_sources
+            .get_or_init(|| list_sources(self.audit(), None, 0))
     }
 
     /// Every timed event of node-log files whose kind is one of `kinds`, in time order.

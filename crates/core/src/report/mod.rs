@@ -19,6 +19,7 @@ pub mod redact;
 pub use html::{build_html, build_html_encoded, Assets, EncodedAssets};
 
 use crate::dataset::Dataset;
+use crate::findings::TextPiece;
 use crate::ingest::ParsedFile;
 use base64::Engine as _;
 use serde::{Deserialize, Serialize};
@@ -88,6 +89,11 @@ pub struct ReportState {
     /// Raw bytes of the opted-in files.
     #[serde(default)]
     pub raw: Vec<RawFile>,
+    /// The lines the findings quote (redacted with the dataset), so a report shows the same
+    /// evidence as the app that wrote it without carrying whole files. Added within schema 1:
+    /// older reports simply have none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub texts: Vec<TextPiece>,
 }
 
 /// The report's banner: what a reader sees about where the analysis came from.
@@ -116,6 +122,9 @@ pub struct ExportOptions {
     pub include_raw: Vec<usize>,
     /// RFC 3339 creation time.
     pub created: String,
+    /// The lines the findings quote, as read by the caller ([`crate::findings::read_texts`]
+    /// natively; the worker's read-and-ask loop in the browser).
+    pub texts: Vec<TextPiece>,
 }
 
 impl ReportState {
@@ -150,10 +159,10 @@ impl ReportState {
         }
         raws.sort_by_key(|r| r.file);
         raws.dedup_by_key(|r| r.file);
-        let dataset = if opts.redact {
-            redact::redact_dataset(dataset, &opts.salt)?
+        let (dataset, texts) = if opts.redact {
+            redact::redact_with_texts(dataset, &opts.texts, &opts.salt)?
         } else {
-            dataset.clone()
+            (dataset.clone(), opts.texts.clone())
         };
         let files = dataset
             .files
@@ -176,6 +185,7 @@ impl ReportState {
             },
             dataset,
             raw: raws,
+            texts,
         })
     }
 
@@ -297,11 +307,26 @@ pub fn decode(payload: &[u8]) -> Result<ReportState, String> {
     })
 }
 
+/// A report turned back into what the app works with: see [`restore`].
+pub struct Restored {
+    pub info: ReportInfo,
+    pub dataset: Dataset,
+    /// Raw bytes per file of `dataset`, where the report carries them.
+    pub raws: Vec<Option<Vec<u8>>>,
+    /// The lines its findings quote (file indices into `dataset`).
+    pub texts: Vec<TextPiece>,
+}
+
 /// Turn a report state back into dataset files, so a report can be re-opened to keep working.
-pub fn restore(state: ReportState) -> (ReportInfo, Dataset, Vec<Option<Vec<u8>>>) {
+pub fn restore(state: ReportState) -> Restored {
     let info = state.info();
     let raws = (0..state.dataset.files.len())
         .map(|i| state.raw_bytes(i))
         .collect();
-    (info, state.dataset, raws)
+    Restored {
+        info,
+        dataset: state.dataset,
+        raws,
+        texts: state.texts,
+    }
 }

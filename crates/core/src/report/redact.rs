@@ -18,6 +18,7 @@
 //! creates (`default`, `kube-system`, `kube-public`, `kube-node-lease`).
 
 use crate::dataset::Dataset;
+use crate::findings::TextPiece;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use std::collections::{HashMap, HashSet};
@@ -68,11 +69,30 @@ pub struct Redactor {
 /// Redact a whole dataset: see the module docs. Fails only if the redacted tree no longer reads
 /// back as a dataset (a pseudonym landed on a structural string), which a test guards.
 pub fn redact_dataset(ds: &Dataset, salt: &[u8]) -> Result<Dataset, String> {
+    redact_with_texts(ds, &[], salt).map(|(ds, _)| ds)
+}
+
+/// [`redact_dataset`], and the quoted lines a report carries for its findings with the same
+/// pseudonyms (they are the user's own lines: every identifier in them must go too).
+pub fn redact_with_texts(
+    ds: &Dataset,
+    texts: &[TextPiece],
+    salt: &[u8],
+) -> Result<(Dataset, Vec<TextPiece>), String> {
     let mut v = serde_json::to_value(ds).map_err(|e| e.to_string())?;
     let mut r = Redactor::new(salt);
     r.learn(&v);
     r.redact_value(&mut v);
-    serde_json::from_value(v).map_err(|e| format!("redaction broke the dataset's structure: {e}"))
+    let ds = serde_json::from_value(v)
+        .map_err(|e| format!("redaction broke the dataset's structure: {e}"))?;
+    let texts = texts
+        .iter()
+        .map(|t| TextPiece {
+            text: r.redact_str(&t.text),
+            ..t.clone()
+        })
+        .collect();
+    Ok((ds, texts))
 }
 
 impl Redactor {

@@ -46,6 +46,8 @@ export class FirefoxPage {
 
   context() { return { close: () => this.close() }; }
   async close() {
+    this.browser.pages.delete(this.id);
+    if (this.browser.active === this.id) this.browser.active = null;
     await this.browser.cmd('browsingContext.close', { context: this.id });
     await this.browser.cmd('browser.removeUserContext', { userContext: this.userContext });
   }
@@ -95,8 +97,9 @@ export class FirefoxPage {
 
   async check(selector) {
     const loc = this.locator(selector);
-    if (!await loc.attached(e => e.checked)) await loc.click();
-    await this.poll(`${selector} checked`, () => loc.attached(e => e.checked));
+    const checked = async () => (await loc.withElement(e => e.checked))?.v;
+    if (!await checked()) await loc.click();
+    await this.poll(`${selector} checked`, checked);
   }
 
   /** Choose the option whose value or label is `value`, then fire input and change. */
@@ -197,15 +200,13 @@ class Locator {
   get what() { return `${this.selector}${this.hasText ? ` with text "${this.hasText}"` : ''} [${this.index}]`; }
   count() { return this.page.run('(s, t) => q(s, t).length', this.selector, this.hasText); }
 
-  /** `fn(element)` (a function's source or a function) once the element exists; else undefined. */
-  attached(fn) {
-    return this.page.run(`(s, t, i) => { const e = q(s, t)[i]; return e ? { v: (${fn})(e) } : undefined; }`,
-      this.selector, this.hasText, this.index).then(r => r?.v);
+  /** `{ v: fn(element) }` if the element exists, else null (`fn`: a function or its source). */
+  withElement(fn) {
+    return this.page.run(`(s, t, i) => { const e = q(s, t)[i]; return e ? { v: (${fn})(e) } : null; }`,
+      this.selector, this.hasText, this.index);
   }
-  async whenAttached(fn) {
-    return (await this.page.poll(this.what, () => this.page.run(`(s, t, i) => { const e = q(s, t)[i]; return e ? { v: (${fn})(e) } : null; }`,
-      this.selector, this.hasText, this.index))).v;
-  }
+  /** `fn(element)` once the element exists. */
+  async whenAttached(fn) { return (await this.page.poll(this.what, () => this.withElement(fn))).v; }
   textContent() { return this.whenAttached(e => e.textContent); }
   innerText() { return this.whenAttached(e => e.innerText); }
   getAttribute(name) { return this.whenAttached(`e => e.getAttribute(${JSON.stringify(name)})`); }

@@ -7,11 +7,13 @@
 //! (who spends the apiserver's time, with LIST sources per apiserver version from
 //! [`version`]) and [`history`] (every request that touched an object).
 
+pub mod attribution;
 pub mod cloud;
 pub mod cost;
 pub(crate) mod fasthash;
 pub(crate) mod frame;
 pub mod history;
+pub mod keys;
 pub mod parse;
 pub mod store;
 pub mod version;

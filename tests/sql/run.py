@@ -179,6 +179,48 @@ def schema_evolution(duck, engines, out, rep):
                   "queries give the v1 numbers twice")
 
 
+def findings_of(files, detector):
+    rep = json.loads(run([BIN, "findings", "--json", *files]))
+    return [f for f in rep["findings"] if f["detector"] == detector]
+
+
+def check_findings_logic(engines):
+    """sql/list_storm.sql, sql/not_ready_episodes.sql and sql/object_history.sql against
+    `whodunnit findings` and `whodunnit audit history` on real recordings."""
+    c = corpus()
+    if not c:
+        return
+    live = [str(c / "live-controlplane/audit.log.gz")]
+    sono = sorted(str(p) for p in (c / "kubelet/sonobuoy-systemd-logs").glob("*.jsonl"))
+    out = OUT / "findings-logic"
+    shutil.rmtree(out, ignore_errors=True)
+    run([BIN, "export", "--parquet", out / "live", "--tables", "audit-requests", *live])
+    run([BIN, "export", "--parquet", out / "sonobuoy", "--tables", "node-events", *sono])
+    storms = findings_of(live, "list_storm")
+    episodes = [f for f in findings_of(sono, "node_not_ready") if " NotReady" in f["title"]]
+    hist = json.loads(run([BIN, "audit", "history", "namespace payments-legacy", "--limit",
+                           "100000", "--json", *live]))
+    for e in engines:
+        e.register(out / "live", ["audit_requests"])
+        rows = [r for r in e.query((SQL / "list_storm.sql").read_text()) if r["storm"]]
+        got = [(r["user_key"], int(r["from_us"])) for r in rows]
+        want = [(f["title"].split(" by ", 1)[1].rsplit(": ", 1)[0], f["from"]) for f in storms]
+        check(got == want and len(want) > 0,
+              f"{e.name}: sql/list_storm.sql storms {got} = the finding's {want}")
+        h = e.query((SQL / "object_history.sql").read_text())
+        got = [(r["start_us"], r["verb"], r["username"] or "", r["code"] or 0) for r in h]
+        want = [(x["time"], x["verb"], x["user"], x["code"]) for x in hist["entries"]]
+        check(len(h) == hist["total"] and got == want,
+              f"{e.name}: sql/object_history.sql: {len(h)} requests on namespace payments-legacy "
+              f"in the CLI's order (CLI: {hist['total']})")
+        e.register(out / "sonobuoy", ["node_events"])
+        rows = e.query((SQL / "not_ready_episodes.sql").read_text())
+        got = sorted((r["node"], int(r["from_us"]), int(r["to_us"])) for r in rows)
+        want = sorted((f["title"].split(" NotReady")[0], f["from"], f["to"]) for f in episodes)
+        check(got == want and len(want) > 0,
+              f"{e.name}: sql/not_ready_episodes.sql episodes {got} = the findings' {want}")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--no-spark", action="store_true")
@@ -205,6 +247,7 @@ def main():
             check_patterns(e, name, rep)
             print(f"     {e.name} {name}: queries {time.time() - q:.2f}s")
         timings[e.name] = time.time() - t
+    check_findings_logic(engines)
     schema_evolution(engines[0], engines, exported[0][1], exported[0][2])
     for e in engines:
         e.close()

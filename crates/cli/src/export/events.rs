@@ -7,7 +7,7 @@ use super::table::{hour_partition, Cols, TableWriter, Written, BATCH_ROWS};
 use super::text::Forward;
 use arrow_array::RecordBatch;
 use std::io;
-use whodunnit_core::findings::not_ready::SIGNALS;
+use whodunnit_core::findings::not_ready::{node_named, SIGNALS};
 use whodunnit_core::findings::quote::message;
 use whodunnit_core::findings::subject::{not_ready_subject, Subject};
 use whodunnit_core::format::FormatData;
@@ -149,12 +149,18 @@ fn batch(rows: &[Row<'_>]) -> RecordBatch {
     let about: Vec<Option<Subject>> = rows
         .iter()
         .zip(&kinds)
-        .map(|(r, k)| {
-            SIGNALS
-                .iter()
-                .any(|s| s.0 == *k)
-                .then(|| not_ready_subject(&r.message))
-                .flatten()
+        .zip(lanes.iter().zip(&templates))
+        .map(|((r, k), (lane, template))| {
+            if !SIGNALS.iter().any(|s| s.0 == *k) {
+                return None;
+            }
+            // As the finding reads it: what the line names, else (but for the kubelet, which
+            // speaks of its own node) the node its template names.
+            not_ready_subject(&r.message).or_else(|| {
+                (!lane.contains("kubelet"))
+                    .then(|| node_named(template).map(Subject::Node))
+                    .flatten()
+            })
         })
         .collect();
     c.str(

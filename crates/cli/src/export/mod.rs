@@ -8,8 +8,11 @@ mod table;
 mod text;
 
 mod events;
+mod findings;
+mod goroutines;
 mod requests;
 
+use crate::disk::Disk;
 use crate::input;
 use clap::{Args, ValueEnum};
 use serde::Serialize;
@@ -19,6 +22,7 @@ use std::time::Instant;
 use table::{TableWriter, Written};
 use whodunnit_core::audit::attribution::attribute;
 use whodunnit_core::audit::view::AuditFiles;
+use whodunnit_core::findings::detect_with;
 
 /// The version of docs/schema.md the files follow. Adding a column is a new version; engines
 /// reading older files see it as NULL (every column is nullable), so shipped queries keep working.
@@ -65,15 +69,27 @@ pub enum Partition {
 pub enum Table {
     AuditRequests,
     NodeEvents,
+    /// `goroutines` and `goroutine_groups`.
+    Goroutines,
+    /// `findings` and `finding_evidence`.
+    Findings,
 }
 
 impl Table {
-    const ALL: [Table; 2] = [Table::AuditRequests, Table::NodeEvents];
+    const ALL: [Table; 4] = [
+        Table::AuditRequests,
+        Table::NodeEvents,
+        Table::Goroutines,
+        Table::Findings,
+    ];
 
-    fn name(self) -> &'static str {
+    /// The table folders this choice writes.
+    fn names(self) -> &'static [&'static str] {
         match self {
-            Table::AuditRequests => "audit_requests",
-            Table::NodeEvents => "node_events",
+            Table::AuditRequests => &["audit_requests"],
+            Table::NodeEvents => &["node_events"],
+            Table::Goroutines => &["goroutines", "goroutine_groups"],
+            Table::Findings => &["findings", "finding_evidence"],
         }
     }
 }
@@ -117,26 +133,46 @@ pub fn run(a: ExportArgs) -> ExitCode {
     ];
     let mut written = Vec::new();
     for t in &tables {
-        if let Err(e) = table::clear(&a.parquet.join(t.name()), &a.file_prefix) {
-            eprintln!("whodunnit: {}: {e}", a.parquet.display());
-            return ExitCode::from(2);
+        for name in t.names() {
+            if let Err(e) = table::clear(&a.parquet.join(name), &a.file_prefix) {
+                eprintln!("whodunnit: {}: {e}", a.parquet.display());
+                return ExitCode::from(2);
+            }
         }
+        let w = |name: &str, meta: &[(&str, String)]| {
+            TableWriter::new(&a.parquet, name, &a.file_prefix, meta)
+        };
         let r = match t {
             Table::AuditRequests => {
-                let mut w = TableWriter::new(&a.parquet, t.name(), &a.file_prefix, &list_meta);
-                requests::export(&ds, &af, &la, &mut w, partitioned)
-                    .and_then(|_| requests::finish(&ds, w, partitioned))
+                let mut rw = w("audit_requests", &list_meta);
+                requests::export(&ds, &af, &la, &mut rw, partitioned)
+                    .and_then(|_| requests::finish(&ds, rw, partitioned))
+                    .map(|x| vec![x])
             }
             Table::NodeEvents => {
-                let mut w = TableWriter::new(&a.parquet, t.name(), &a.file_prefix, &[]);
-                events::export(&ds, &mut w, partitioned)
-                    .and_then(|_| events::finish(w, partitioned))
+                let mut ew = w("node_events", &[]);
+                events::export(&ds, &mut ew, partitioned)
+                    .and_then(|_| events::finish(ew, partitioned))
+                    .map(|x| vec![x])
+            }
+            Table::Goroutines => {
+                let (mut gw, mut cw) = (w("goroutines", &[]), w("goroutine_groups", &[]));
+                goroutines::export(&ds, &mut gw, &mut cw)
+                    .and_then(|_| goroutines::finish(gw, cw))
+                    .map(|(x, y)| vec![x, y])
+            }
+            Table::Findings => {
+                let rep = detect_with(&ds, &Disk::new(&ds));
+                let (mut fw, mut ew) = (w("findings", &[]), w("finding_evidence", &[]));
+                findings::export(&rep.findings, &mut fw, &mut ew)
+                    .and_then(|_| findings::finish(fw, ew))
+                    .map(|(x, y)| vec![x, y])
             }
         };
         match r {
-            Ok(w) => written.push(w),
+            Ok(w) => written.extend(w),
             Err(e) => {
-                eprintln!("whodunnit: writing {}: {e}", t.name());
+                eprintln!("whodunnit: writing {}: {e}", t.names().join(", "));
                 return ExitCode::from(2);
             }
         }

@@ -101,8 +101,19 @@ if [ "$(cat "$ROOT/tests/browser/node_modules/.lock-sha256" 2>/dev/null)" != "$N
   (cd "$ROOT/tests/browser" && npm ci -s --no-audit --no-fund >/dev/null && echo "$NPM_LOCK" > node_modules/.lock-sha256)
 fi
 
-# 5. env file
+# 5. SQL engines for the Parquet export's tests (sql/, tests/sql): DuckDB and pyspark from PyPI in
+#    a venv, Spark's JVM from Debian. Pinned so CI measures what was measured here.
+apt_in python3-venv openjdk-17-jre-headless
+PY="$T/sql-venv"; SQL_PINS="duckdb==${DUCKDB_VERSION:-2.0.1} pyspark==${PYSPARK_VERSION:-4.3.0}"
+if [ "$(cat "$PY/.pins" 2>/dev/null)" != "$SQL_PINS" ]; then log "venv $PY: $SQL_PINS"
+  rm -rf "$PY"; /usr/bin/python3 -m venv "$PY"
+  # shellcheck disable=SC2086
+  "$PY/bin/pip" install -q --no-input $SQL_PINS && echo "$SQL_PINS" > "$PY/.pins"
+fi
+
+# 6. env file
 { echo "export WASM_TOOLCHAIN_MODE=$MODE PATH=\"$T/bin:\$PATH\" CHROMEDRIVER=/usr/bin/chromedriver"
+  echo "export WHODUNNIT_SQL_PYTHON=$PY/bin/python JAVA_HOME=\${JAVA_HOME:-/usr/lib/jvm/java-17-openjdk-amd64}"
   [ $MODE = rustup ] || echo "export RUSTUP_TOOLCHAIN=$TCNAME   # Debian rustc for native AND wasm"
 } > "$ENV_FILE"
 log "ready (mode=$MODE)"

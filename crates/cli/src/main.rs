@@ -7,6 +7,7 @@ mod cmd_goroutines;
 mod cmd_report;
 mod cmd_timeline;
 mod disk;
+mod export;
 mod input;
 
 use clap::{Parser, Subcommand};
@@ -29,6 +30,9 @@ enum Command {
     /// Audit logs: who spends the apiserver's time (per user, agent, verb, resource, namespace,
     /// source IP), LIST-from-etcd calls; `audit history OBJECT FILE...` for an object's history.
     Audit(cmd_audit::AuditArgs),
+    /// The analyses as Parquet tables for DuckDB, Spark, Trino, BigQuery (docs/schema.md, sql/):
+    /// `export --parquet OUT_DIR FILE... [--partition hour]`.
+    Export(export::ExportArgs),
     /// One self-contained HTML file with the app and the analysis, to share offline:
     /// `report FILE... -o report.html [--redact] [--raw FILE]...`.
     Report(cmd_report::ReportArgs),
@@ -120,6 +124,7 @@ fn main() -> ExitCode {
     match cli.cmd {
         Command::Audit(a) => cmd_audit::run(a),
         Command::Report(a) => cmd_report::run(a),
+        Command::Export(a) => export::run(a),
         Command::Goroutines {
             files,
             similarity,

@@ -5,9 +5,10 @@
 //! DUCKDB_PYTHON=/tmp/duck/bin/python cargo run --release -p whodunnit-core --example bench_audit [-- MB [THREADS]]
 //! ```
 //! Builds an audit log of at least MB megabytes (default 1024) at bench time from the real
-//! events in tests/fixtures/audit (the four verbatim source files): copy k of each event gets a
-//! unique auditID (the first 8 hex digits replaced by k) and its timestamps shifted by k seconds,
-//! so requests stay distinct and stages stay paired. The file goes to the temp dir and is not
+//! events in tests/fixtures/audit (the four verbatim source files) with
+//! `whodunnit_testdata::audit_scale`: copy k of each event gets a unique auditID (the first 8
+//! hex digits replaced by k) and its timestamps shifted by k seconds, so requests stay distinct
+//! and stages stay paired. The file goes to the temp dir and is not
 //! kept in the repository.
 //!
 //! Then it reads the file the way the CLI does (4 MiB chunks through `FileIngest`, one thread)
@@ -17,11 +18,12 @@
 //! the per-user totals agree, and memory per request. Nothing is asserted.
 
 use std::collections::BTreeMap;
-use std::io::{BufWriter, Read, Write};
+use std::io::Read;
 use std::process::Command;
 use std::time::Instant;
 use whodunnit_core::audit::{cost_report, CostQuery, GroupBy};
 use whodunnit_core::{Dataset, FileIngest, FileMeta, FormatData};
+use whodunnit_testdata::audit_scale;
 
 const SOURCES: &[&str] = &[
     "audit2rbac-demo-head.log",
@@ -29,49 +31,6 @@ const SOURCES: &[&str] = &[
     "openshift-clo-crc.log",
     "falco-k8s-audit.jsonl",
 ];
-
-const TIME_KEYS: &[&[u8]] = &[
-    b"\"requestReceivedTimestamp\":\"",
-    b"\"stageTimestamp\":\"",
-    b"\"timestamp\":\"",
-];
-
-/// Copy `k` of one event line: unique auditID, timestamps shifted by `k` seconds.
-fn variant(line: &[u8], k: u64, out: &mut Vec<u8>) {
-    let mut edits: Vec<(usize, usize, Vec<u8>)> = Vec::new();
-    if let Some(i) = memchr::memmem::find(line, b"\"auditID\":\"") {
-        let s = i + 11;
-        edits.push((s, s + 8, format!("{:08x}", k & 0xffff_ffff).into_bytes()));
-    }
-    for key in TIME_KEYS {
-        for i in memchr::memmem::find_iter(line, key) {
-            let s = i + key.len();
-            let Some(len) = memchr::memchr(b'"', &line[s..]) else {
-                continue;
-            };
-            let text = std::str::from_utf8(&line[s..s + len]).unwrap_or("");
-            if let Ok(t) = chrono::DateTime::parse_from_rfc3339(text) {
-                let t = t.with_timezone(&chrono::Utc) + chrono::Duration::seconds(k as i64);
-                let frac = text.contains('.');
-                let f = if frac {
-                    "%Y-%m-%dT%H:%M:%S%.6fZ"
-                } else {
-                    "%Y-%m-%dT%H:%M:%SZ"
-                };
-                edits.push((s, s + len, t.format(f).to_string().into_bytes()));
-            }
-        }
-    }
-    edits.sort_by_key(|e| e.0);
-    let mut at = 0;
-    for (s, e, rep) in edits {
-        out.extend_from_slice(&line[at..s]);
-        out.extend_from_slice(&rep);
-        at = e;
-    }
-    out.extend_from_slice(&line[at..]);
-    out.push(b'\n');
-}
 
 /// Bytes held by the audit store and timeline of a file (vector capacities and strings).
 fn store_bytes(ds: &Dataset) -> usize {
@@ -183,12 +142,9 @@ fn main() {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures/audit/");
     let mut lines: Vec<Vec<u8>> = Vec::new();
     for s in SOURCES {
-        let b = std::fs::read(format!("{dir}{s}")).expect("fixture");
-        lines.extend(
-            b.split(|&c| c == b'\n')
-                .filter(|l| !l.is_empty())
-                .map(<[u8]>::to_vec),
-        );
+        lines.extend(audit_scale::event_lines(
+            std::fs::read(format!("{dir}{s}")).expect("fixture"),
+        ));
     }
     let path = std::env::temp_dir().join("whodunnit-audit-bench.log");
     let t0 = Instant::now();
@@ -202,7 +158,8 @@ fn main() {
             0,
         )
     } else {
-        build(&path, &lines, mb)
+        // Copy k shifted by k seconds: a dense log, as one busy apiserver writes.
+        audit_scale::write_copies(&path, &lines, 1, |bytes, _| bytes >= mb << 20).expect("write")
     };
     let size_mb = written as f64 / 1e6;
     println!(
@@ -213,23 +170,6 @@ fn main() {
         t0.elapsed().as_secs_f64()
     );
     run(&path, size_mb, threads);
-}
-
-/// Write copies of the real events until the file holds `mb` MiB; returns (bytes, copies).
-fn build(path: &std::path::Path, lines: &[Vec<u8>], mb: usize) -> (usize, u64) {
-    let mut w = BufWriter::with_capacity(8 << 20, std::fs::File::create(path).expect("create"));
-    let (mut written, mut k, mut buf) = (0usize, 0u64, Vec::new());
-    while written < mb << 20 {
-        for l in lines {
-            buf.clear();
-            variant(l, k, &mut buf);
-            w.write_all(&buf).expect("write");
-            written += buf.len();
-        }
-        k += 1;
-    }
-    w.flush().expect("flush");
-    (written, k)
 }
 
 /// One whodunnit pass: parse + per-user report.

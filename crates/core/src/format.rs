@@ -30,7 +30,7 @@ pub enum Format {
 impl Format {
     /// What we read, for the message shown when a file is not recognized.
     pub const KNOWN: &'static [&'static str] = &[
-        "Kubernetes audit logs (audit.k8s.io Event JSON lines, EventList, JSON arrays; GKE Cloud Logging, EKS CloudWatch Logs and AKS Azure Monitor exports; .gz too)",
+        "Kubernetes audit logs (audit.k8s.io Event JSON lines, EventList, JSON arrays; GKE Cloud Logging, EKS CloudWatch Logs and AKS Azure Monitor exports; .gz too) and audit request CSVs (a DuckDB or Spark query result over whodunnit's Parquet export)",
         "Go goroutine dumps (panics, SIGQUIT dumps, pprof goroutine debug=1/2)",
         "node and component logs (klog, journalctl text or -o json, containerd/logrus, CRI and Docker container logs, kernel ring buffer; several of these mixed line by line)",
         "Kubernetes Events (kubectl get events: -o json, -o yaml, the text table and -o wide; events.json from cluster-info dump)",

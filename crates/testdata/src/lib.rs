@@ -13,6 +13,7 @@ use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
+pub mod audit_scale;
 mod pyjson;
 mod pyrandom;
 pub mod scenarios;

@@ -5,55 +5,17 @@
 //! by design and are counted apart. Mean in-flight = query time / window: the average number of
 //! requests of that group being served at any moment.
 
+use super::attribution::attribute;
+pub use super::attribution::{ListModel, ListPattern};
+use super::keys::Keyer;
+pub use super::keys::{resource_key, GroupBy};
 use super::store::*;
-use super::version::{self, ListClass, ListSource, Version};
+use super::version::ListSource;
 use super::view::{AuditFiles, Req};
 use crate::dataset::Dataset;
 use crate::time::{fmt_duration, fmt_micros, Micros, MICROS_PER_SEC, NO_TIME};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
-
-/// The dimension rows are grouped by.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum GroupBy {
-    #[default]
-    User,
-    UserAgent,
-    Verb,
-    /// `resource[.group][/subresource]`, or the path of a non-resource request.
-    Resource,
-    Namespace,
-    SourceIp,
-    /// The apiserver instance / cluster, from the cloud wrapping (see `Requests::apiserver`).
-    Apiserver,
-}
-
-impl GroupBy {
-    /// Every dimension, in display order.
-    pub const ALL: [GroupBy; 7] = [
-        GroupBy::User,
-        GroupBy::UserAgent,
-        GroupBy::Verb,
-        GroupBy::Resource,
-        GroupBy::Namespace,
-        GroupBy::SourceIp,
-        GroupBy::Apiserver,
-    ];
-
-    /// Column header.
-    pub fn label(self) -> &'static str {
-        match self {
-            GroupBy::User => "user",
-            GroupBy::UserAgent => "user agent",
-            GroupBy::Verb => "verb",
-            GroupBy::Resource => "resource",
-            GroupBy::Namespace => "namespace",
-            GroupBy::SourceIp => "source IP",
-            GroupBy::Apiserver => "apiserver / cluster",
-        }
-    }
-}
 
 /// What to compute. Every field has a default, so `{}` is a valid query (JSON from the UI).
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -288,153 +250,6 @@ pub struct CostReport {
     pub missing: Vec<String>,
 }
 
-/// How LIST sources were decided: per pattern (user × resource × resourceVersion class),
-/// annotation evidence first, then the rules of the assumed apiserver version.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct ListModel {
-    /// The version whose rules were applied (`1.36.2`), when known.
-    pub version: Option<String>,
-    /// Where that version comes from: set by the user, inferred (with the evidence), or unknown.
-    pub version_source: String,
-    /// What the log itself shows, even when the user set another version.
-    pub inferred: Option<String>,
-    /// LISTs decided by annotation evidence / by the version's rule / not decidable.
-    pub by_annotation: u64,
-    pub by_rule: u64,
-    pub undecided: u64,
-    /// The largest patterns, most LISTs first.
-    pub patterns: Vec<ListPattern>,
-}
-
-/// One LIST pattern and where its requests were served.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct ListPattern {
-    pub user: String,
-    pub resource: String,
-    pub class: ListClass,
-    pub class_label: String,
-    pub lists: u64,
-    pub query_time_us: i64,
-    pub source: ListSource,
-    /// `annotation` or `version rule` (or `unknown`).
-    pub decided_by: String,
-    /// The evidence or the rule, in words.
-    pub rule: String,
-    /// Slow (annotated) requests of the pattern with / without `apiserver.latency.k8s.io/etcd`.
-    pub annotated_etcd: u64,
-    pub annotated_other: u64,
-}
-
-/// Maps a request to its key in one dimension, caching per file.
-pub(crate) struct Keyer {
-    by: GroupBy,
-    pub names: Vec<String>,
-    index: HashMap<String, u32>,
-    sym_cache: Vec<Vec<u32>>,
-    res_cache: Vec<HashMap<(Sym, Sym, Sym, bool), u32>>,
-}
-
-impl Keyer {
-    pub fn new(by: GroupBy, files: usize) -> Self {
-        Self {
-            by,
-            names: Vec::new(),
-            index: HashMap::new(),
-            sym_cache: vec![Vec::new(); files],
-            res_cache: vec![HashMap::new(); files],
-        }
-    }
-
-    fn id(&mut self, s: String) -> u32 {
-        if let Some(&i) = self.index.get(&s) {
-            return i;
-        }
-        let i = self.names.len() as u32;
-        self.index.insert(s.clone(), i);
-        self.names.push(s);
-        i
-    }
-
-    /// Id of a key string, if any request had it.
-    pub fn find(&self, s: &str) -> Option<u32> {
-        self.index.get(s).copied()
-    }
-
-    pub fn key(&mut self, af: &AuditFiles<'_>, q: &Req) -> u32 {
-        let d = af.data(q);
-        let r = &d.requests;
-        let i = q.row as usize;
-        let f = q.file as usize;
-        let (sym, empty) = match self.by {
-            GroupBy::User => (r.user[i], "(no user)"),
-            GroupBy::UserAgent => (r.user_agent[i], "(no user agent)"),
-            GroupBy::Verb => (r.verb[i], "(no verb)"),
-            GroupBy::Namespace => (r.namespace[i], "(cluster-scoped)"),
-            GroupBy::SourceIp => (r.source_ip[i], "(no source IP)"),
-            GroupBy::Apiserver => (r.apiserver[i], "(not in the log)"),
-            GroupBy::Resource => {
-                let k = (
-                    r.resource[i],
-                    r.api_group[i],
-                    r.subresource[i],
-                    r.flags[i] & F_NON_RESOURCE != 0,
-                );
-                if let Some(&id) = self.res_cache[f].get(&k) {
-                    return id;
-                }
-                let id = self.id(resource_key(d, i));
-                self.res_cache[f].insert(k, id);
-                return id;
-            }
-        };
-        let cache = &mut self.sym_cache[f];
-        if cache.len() < d.strings.len() {
-            cache.resize(d.strings.len(), u32::MAX);
-        }
-        let c = cache[sym as usize];
-        if c != u32::MAX {
-            return c;
-        }
-        let s = d.str(sym);
-        let id = self.id(if s.is_empty() {
-            empty.to_string()
-        } else {
-            s.to_string()
-        });
-        self.sym_cache[f][sym as usize] = id;
-        id
-    }
-}
-
-/// `resource[.group][/subresource]`, or the path of a non-resource request.
-pub fn resource_key(d: &Data, i: usize) -> String {
-    let r = &d.requests;
-    let res = d.str(r.resource[i]);
-    if r.flags[i] & F_NON_RESOURCE != 0 {
-        return if res.is_empty() {
-            "(no path)".into()
-        } else {
-            res.to_string()
-        };
-    }
-    let mut s = if res.is_empty() {
-        "(no resource)".to_string()
-    } else {
-        res.to_string()
-    };
-    let g = d.str(r.api_group[i]);
-    if !g.is_empty() {
-        s.push('.');
-        s.push_str(g);
-    }
-    let sub = d.str(r.subresource[i]);
-    if !sub.is_empty() {
-        s.push('/');
-        s.push_str(sub);
-    }
-    s
-}
-
 #[derive(Default)]
 struct Acc {
     requests: u64,
@@ -476,7 +291,7 @@ impl Acc {
         if long {
             self.long_running += 1;
             self.long_running_us += lat.unwrap_or(0);
-        } else if let (Some(l), true) = (lat, q.finished()) {
+        } else if let Some(l) = q.query_time() {
             self.timed += 1;
             self.query_us += l;
             self.lats.push(l);
@@ -737,7 +552,7 @@ pub fn cost_report(ds: &Dataset, q: &CostQuery) -> CostReport {
 
     // Where each LIST was served, decided per pattern over the whole dataset (not the window),
     // so a filter never changes the answer.
-    let lm = list_sources(&af, q.server_version.as_deref(), q.patterns);
+    let lm = attribute(&af, q.server_version.as_deref(), q.patterns);
 
     // Pass 2: accumulate per key.
     let mut accs: Vec<Acc> = Vec::new();
@@ -902,182 +717,6 @@ fn missing(af: &AuditFiles<'_>, all: &CostRow, annotated: u64, lm: &ListModel) -
         ));
     }
     out
-}
-
-/// Per request of `af.reqs`: the LIST source (`None` for non-LISTs) and whether it carries
-/// latency annotations; and the model that decided.
-pub(crate) struct ListSources {
-    pub source: Vec<Option<ListSource>>,
-    pub annotated: Vec<bool>,
-    pub model: ListModel,
-}
-
-#[derive(Default)]
-struct PatternAcc {
-    lists: u64,
-    query_us: i64,
-    etcd: u64,
-    other: u64,
-}
-
-/// Decide where every LIST of `af` was served: per pattern, annotation evidence first, then the
-/// rules of `server_version` (as the user set it) or of the version the log shows. The model
-/// keeps the `patterns` largest patterns. The cost report and the findings both ask this.
-pub(crate) fn list_sources(
-    af: &AuditFiles<'_>,
-    server_version: Option<&str>,
-    patterns: usize,
-) -> ListSources {
-    let n = af.reqs.len();
-    let mut annotated = vec![false; n];
-    let mut etcd = vec![false; n];
-    for (fi, (_, d)) in af.files.iter().enumerate() {
-        let etcd_sym = (0..d.strings.len() as u32).find(|&s| d.str(s) == "etcd");
-        for p in &d.latency_parts {
-            let Some(&ri) = af.slot[fi].get(p.req as usize) else {
-                continue;
-            };
-            annotated[ri as usize] = true;
-            if Some(p.key) == etcd_sym {
-                etcd[ri as usize] = true;
-            }
-        }
-    }
-    let inferred = version::infer(af);
-    let set = server_version.and_then(Version::parse);
-    let (ver, version_source) = match (set, &inferred, server_version) {
-        (Some(v), _, _) => (Some(v), "set by the user".to_string()),
-        (None, Some(i), Some(bad)) => (
-            Some(i.version),
-            format!(
-                "inferred from {} (could not read the version \"{bad}\")",
-                i.evidence
-            ),
-        ),
-        (None, Some(i), None) => (Some(i.version), format!("inferred from {}", i.evidence)),
-        (None, None, _) => (
-            None,
-            "unknown: no control-plane user agent (kube-controller-manager/v1.x, …) in the logs"
-                .into(),
-        ),
-    };
-
-    // Pass 1: patterns.
-    let nfiles = af.files.len();
-    let mut users = Keyer::new(GroupBy::User, nfiles);
-    let mut resources = Keyer::new(GroupBy::Resource, nfiles);
-    let list_syms: Vec<Option<Sym>> = af
-        .files
-        .iter()
-        .map(|(_, d)| (0..d.strings.len() as u32).find(|&s| d.str(s) == "list"))
-        .collect();
-    let mut index: HashMap<(u32, u32, ListClass), u32> = HashMap::new();
-    let mut pats: Vec<((u32, u32, ListClass), PatternAcc)> = Vec::new();
-    let mut of_req: Vec<u32> = vec![u32::MAX; n];
-    for (ri, r) in af.reqs.iter().enumerate() {
-        let d = af.data(r);
-        let ls = list_syms[r.file as usize];
-        if ls.is_none() || d.requests.verb[r.row as usize] != ls.unwrap_or(0) {
-            continue;
-        }
-        let key = (
-            users.key(af, r),
-            resources.key(af, r),
-            ListClass::of(r.flags),
-        );
-        let pi = *index.entry(key).or_insert_with(|| {
-            pats.push((key, PatternAcc::default()));
-            pats.len() as u32 - 1
-        });
-        let p = &mut pats[pi as usize].1;
-        p.lists += 1;
-        if r.flags & F_LONG_RUNNING == 0 {
-            p.query_us += r.latency().unwrap_or(0);
-        }
-        if annotated[ri] {
-            if etcd[ri] {
-                p.etcd += 1;
-            } else {
-                p.other += 1;
-            }
-        }
-        of_req[ri] = pi;
-    }
-
-    // Decide each pattern: annotation evidence first, then the version's rule.
-    let mut model = ListModel {
-        version: ver.map(Version::text),
-        version_source,
-        inferred: inferred.map(|i| format!("{} ({})", i.version.text(), i.evidence)),
-        by_annotation: 0,
-        by_rule: 0,
-        undecided: 0,
-        patterns: Vec::new(),
-    };
-    let mut decided: Vec<ListSource> = Vec::with_capacity(pats.len());
-    let mut rows: Vec<ListPattern> = Vec::with_capacity(pats.len());
-    for ((u, res, class), p) in &pats {
-        let (source, decided_by, rule) = if p.etcd + p.other > 0 {
-            let src = if p.etcd >= p.other {
-                ListSource::Etcd
-            } else {
-                ListSource::Cache
-            };
-            (
-                src,
-                "annotation",
-                format!(
-                    "{} of {} slow requests (over 500 ms, the only ones annotated) carry apiserver.latency.k8s.io/etcd, written only when storage was read",
-                    p.etcd,
-                    p.etcd + p.other
-                ),
-            )
-        } else {
-            let (src, why) = version::rule(*class, ver);
-            let by = if src == ListSource::Unknown {
-                "unknown"
-            } else {
-                "version rule"
-            };
-            (src, by, why.to_string())
-        };
-        match decided_by {
-            "annotation" => model.by_annotation += p.lists,
-            "version rule" => model.by_rule += p.lists,
-            _ => model.undecided += p.lists,
-        }
-        decided.push(source);
-        rows.push(ListPattern {
-            user: users.names[*u as usize].clone(),
-            resource: resources.names[*res as usize].clone(),
-            class: *class,
-            class_label: class.label().to_string(),
-            lists: p.lists,
-            query_time_us: p.query_us,
-            source,
-            decided_by: decided_by.to_string(),
-            rule,
-            annotated_etcd: p.etcd,
-            annotated_other: p.other,
-        });
-    }
-    rows.sort_by(|a, b| {
-        b.lists
-            .cmp(&a.lists)
-            .then(b.query_time_us.cmp(&a.query_time_us))
-            .then_with(|| (&a.user, &a.resource, a.class).cmp(&(&b.user, &b.resource, b.class)))
-    });
-    rows.truncate(patterns);
-    model.patterns = rows;
-    let source = of_req
-        .iter()
-        .map(|&pi| (pi != u32::MAX).then(|| decided[pi as usize]))
-        .collect();
-    ListSources {
-        source,
-        annotated,
-        model,
-    }
 }
 
 fn copy_counts(dst: &mut Acc, a: &Acc) {

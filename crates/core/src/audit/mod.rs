@@ -7,11 +7,14 @@
 //! (who spends the apiserver's time, with LIST sources per apiserver version from
 //! [`version`]) and [`history`] (every request that touched an object).
 
+pub mod attribution;
 pub mod cloud;
 pub mod cost;
+pub mod csv;
 pub(crate) mod fasthash;
 pub(crate) mod frame;
 pub mod history;
+pub mod keys;
 pub mod parse;
 pub mod store;
 pub mod version;
@@ -40,6 +43,10 @@ fn parse_event(b: &[u8]) -> serde_json::Result<RawEvent<'_>> {
 
 /// Confidence that the sample is an audit log, from content only.
 pub fn sniff(sample: &[&[u8]]) -> u32 {
+    // A query result over the Parquet export, as CSV with its header (`csv`).
+    if sample.first().is_some_and(|l| csv::is_header(l)) {
+        return 96;
+    }
     let mut score = 0;
     let mut pretty_hits = 0;
     let (mut cloud_logging, mut k8s_service) = (false, false);
@@ -130,6 +137,10 @@ pub struct Parser {
     shapes: u8,
     /// Cloud wrappings seen, in order of first appearance.
     cloud_shapes: Vec<&'static str>,
+    /// Set when the first line is an `audit_requests` CSV header: the rows are read by `csv`.
+    csv: Option<csv::Reader>,
+    /// A line with content was seen (only the first may be a CSV header).
+    started: bool,
 }
 
 /// An opening line longer than this that does not close is a cut-off JSON line, not the start
@@ -185,11 +196,24 @@ impl Parser {
             multi: None,
             shapes: 0,
             cloud_shapes: Vec::new(),
+            csv: None,
+            started: false,
         }
     }
 
     /// Feed one line (terminator stripped).
     pub fn line(&mut self, line: &[u8], at: LineAt, cx: &mut ParseCx<'_>) {
+        if let Some(r) = self.csv.as_mut() {
+            r.line(line, at, cx);
+            return;
+        }
+        if !self.started && !line.iter().all(u8::is_ascii_whitespace) {
+            self.started = true;
+            if csv::is_header(line) {
+                self.csv = Some(csv::Reader::new(line));
+                return;
+            }
+        }
         if self.multi.is_some() {
             self.continue_multi(line, at, cx);
             return;
@@ -554,6 +578,12 @@ impl Parser {
 
     /// End of file: close any open document and place one timeline event per request.
     pub fn finish(mut self, cx: &mut ParseCx<'_>) -> Data {
+        if let Some(r) = self.csv.take() {
+            let data = r.finish(cx);
+            *cx.detail = "audit requests CSV (a query result over the Parquet export)".into();
+            push_timeline(&data, cx);
+            return data;
+        }
         if let Some(m) = self.multi.take() {
             Self::abandon(&m, cx, "input ended inside a JSON document");
         }

@@ -42,6 +42,15 @@ impl Req {
     pub fn finished(&self) -> bool {
         self.flags & (F_COMPLETE | F_PANIC) != 0
     }
+
+    /// What the request adds to query time: its latency when it finished and is not
+    /// long-running. `None`: long-running (counted apart) or untimed.
+    pub fn query_time(&self) -> Option<i64> {
+        if self.flags & F_LONG_RUNNING != 0 || !self.finished() {
+            return None;
+        }
+        self.latency()
+    }
 }
 
 /// The audit files of a dataset and their merged requests.

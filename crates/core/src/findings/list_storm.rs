@@ -1,7 +1,7 @@
 //! LIST storm / etcd pressure: one client's LIST calls, at a sustained rate, taking a large
 //! share of the apiserver's query time while they last. Whether they were served from etcd or
 //! the watch cache is the API cost view's decision (annotation evidence, then the rules of the
-//! apiserver version the log shows: `audit::cost::list_sources`); the finding reports it and is
+//! apiserver version the log shows: `audit::attribution::attribute`); the finding reports it and is
 //! most severe for etcd LISTs — or for LISTs that may have gone to etcd when the version is
 //! unknown.
 //!
@@ -190,7 +190,7 @@ pub(crate) fn detect(cx: &Cx<'_>) -> Outcome {
         let resources = top(&u.resources);
         let agents = top(&u.agents);
         let n = u.lists.len() as u64;
-        // Where the apiserver served them from is the cost view's call (audit::cost).
+        // Where the apiserver served them from is the cost view's call (audit::attribution).
         let cache = n - u.etcd - u.unknown;
         let from_etcd = u.etcd * 2 > n;
         // Most of them may have gone to etcd: the version that decides is not in the logs.

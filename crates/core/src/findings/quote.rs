@@ -9,9 +9,15 @@ pub const MAX_QUOTE: usize = 400;
 /// `MESSAGE`, logrus/zap `msg`, Docker `log`) gives its message field, any other line itself;
 /// trimmed and cut to [`MAX_QUOTE`] characters.
 pub fn quote(raw: &str) -> String {
+    cut(&message(raw), MAX_QUOTE)
+}
+
+/// The whole message of one raw line, trimmed: a structured JSON line's message field, any other
+/// line itself ([`quote`] without the cut).
+pub fn message(raw: &str) -> String {
     let line = raw.trim();
     let msg = json_message(line).unwrap_or_else(|| line.to_string());
-    cut(msg.trim(), MAX_QUOTE)
+    msg.trim().to_string()
 }
 
 /// The message field of a JSON log line, with the fields that say where it came from.

@@ -2,7 +2,7 @@
 //! optional raw text of a line.
 
 use super::{time_text, Evidence, EvidenceKind, TextSource};
-use crate::audit::cost::{list_sources, ListModel, ListSources};
+use crate::audit::attribution::{attribute, ListAttribution, ListModel};
 use crate::audit::version::ListSource;
 use crate::audit::view::AuditFiles;
 use crate::dataset::Dataset;
@@ -45,7 +45,7 @@ pub struct Cx<'a> {
     text: &'a dyn TextSource,
     audit: OnceCell<AuditFiles<'a>>,
     /// Where each LIST of `audit().reqs` was served (see [`Cx::list_source`]).
-    list_sources: OnceCell<ListSources>,
+    list_sources: OnceCell<ListAttribution>,
     /// Lines read per (reader, file, label), for [`Cx::text_sampled`].
     sampled: std::cell::RefCell<std::collections::HashMap<(&'static str, usize, usize), usize>>,
 }
@@ -98,9 +98,9 @@ impl<'a> Cx<'a> {
         &self.lists().model
     }
 
-    fn lists(&self) -> &ListSources {
+    fn lists(&self) -> &ListAttribution {
         self.list_sources
-            .get_or_init(|| list_sources(self.audit(), None, 0))
+            .get_or_init(|| attribute(self.audit(), None, 0))
     }
 
     /// Every timed event of node-log files whose kind is one of `kinds`, in time order.

@@ -24,7 +24,7 @@ pub mod waits;
 
 pub use frame::Similarity;
 pub use in_files::goroutine_data;
-pub use report::{diff, report, GoroutineQuery, GoroutineReport};
+pub use report::{diff, report, report_with_members, GoroutineQuery, GoroutineReport};
 
 use crate::diag::DiagKind;
 use crate::event::{NewEvent, Severity};

@@ -353,6 +353,15 @@ fn snapshot_label(file_name: &str, snap: usize, n_snaps: usize, title: &str, tot
 
 /// Run a query over every goroutine dump in the dataset.
 pub fn report(ds: &Dataset, q: &GoroutineQuery) -> GoroutineReport {
+    report_with_members(ds, q).0
+}
+
+/// [`report`], with every shown goroutine's group: `(file, index into Data::goroutines,
+/// GroupView::id)`, sorted (what the Parquet export writes as `goroutines.group_id`).
+pub fn report_with_members(
+    ds: &Dataset,
+    q: &GoroutineQuery,
+) -> (GoroutineReport, Vec<(usize, usize, usize)>) {
     let text = q.text.trim().to_lowercase();
     let state = q.state.trim().to_lowercase();
     let mut rep = GoroutineReport {
@@ -504,7 +513,7 @@ pub fn report(ds: &Dataset, q: &GoroutineQuery) -> GoroutineReport {
         rep.notes
             .push("Exact similarity: goroutines differing in any argument are shown apart.".into());
     }
-    rep
+    (rep, member_group)
 }
 
 /// (lock group, holder index, file, goroutine index) for every holder candidate.

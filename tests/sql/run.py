@@ -204,7 +204,7 @@ def check_findings_logic(engines):
         e.register(out / "live", ["audit_requests"])
         rows = [r for r in e.query((SQL / "list_storm.sql").read_text()) if r["storm"]]
         got = [(r["user_key"], int(r["from_us"])) for r in rows]
-        want = [(f["title"].split(" by ", 1)[1].rsplit(": ", 1)[0], f["from"]) for f in storms]
+        want = [(f["lanes"][0], f["from"]) for f in storms]
         check(got == want and len(want) > 0,
               f"{e.name}: sql/list_storm.sql storms {got} = the finding's {want}")
         h = e.query((SQL / "object_history.sql").read_text())

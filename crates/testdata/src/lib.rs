@@ -13,6 +13,7 @@ use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
+pub mod bundles;
 mod pyjson;
 mod pyrandom;
 pub mod scenarios;

@@ -68,9 +68,12 @@ fn stamp(line: &str, year: i32) -> Option<Stamp> {
     quoted("time=\"").or_else(|| quoted("\"ts\":\""))
 }
 
-/// Lines with each one's time (a line without one takes the time of the line before it).
+/// Lines with each one's time: a line without one takes the time of the line before it (lines
+/// before the first stamped one, that line's; a file without any, an hour before [`MTIME`]).
 fn stamped(s: &str, year: i32) -> Vec<(Stamp, &str)> {
-    let mut last = chrono::DateTime::from_timestamp(MTIME - 3600, 0).expect("valid");
+    let first = s.lines().find_map(|l| stamp(l, year));
+    let mut last =
+        first.unwrap_or_else(|| chrono::DateTime::from_timestamp(MTIME - 3600, 0).expect("valid"));
     s.lines()
         .map(|l| {
             if let Some(t) = stamp(l, year) {

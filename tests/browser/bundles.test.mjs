@@ -88,6 +88,25 @@ test('a .tar.gz bundle: its members under it in the sidebar with the CLI\'s coun
   assert.deepEqual(errors, []);
 });
 
+test('a tar.gz of a kubelet log and a goroutine dump, and a zip of archives (nested): the CLI\'s counts', needsCorpus(), async () => {
+  const { page, errors } = await openApp(browser, srv.url);
+  const pair = path.join(BUNDLES, 'kubelet-and-dump.tar.gz');
+  const nested = path.join(BUNDLES, 'support-case.zip');
+  await dropFiles(page, [pair, nested]);
+  await page.waitForSelector('.bundle-item[data-bundle="support-case.zip"]');
+  for (const [given, name] of [[pair, 'kubelet-and-dump.tar.gz'], [nested, 'support-case.zip']]) {
+    const want = cliMembers(given);
+    assert.deepEqual(await shownMembers(page, name), want, name);
+    const shown = await sidebarTotals(page, name);
+    assert.deepEqual(shown, totals(want), name);
+    console.log(`${name}: ${JSON.stringify(shown)} ${JSON.stringify(want)}`);
+  }
+  assert.equal(Object.keys(cliMembers(nested)).length, 17, 'must-gather (10) and EKS (7) members inside the zip');
+  await page.evaluate(() => document.querySelector('.bundle-item[data-bundle="support-case.zip"] details').open = false);
+  await screenshot(page, 'bundle-pair-and-nested');
+  assert.deepEqual(errors, []);
+});
+
 test('a folder through the folder picker (webkitdirectory): kind export logs, member by member', needsCorpus(), async () => {
   const { page, errors } = await openApp(browser, srv.url);
   const dir = path.join(BUNDLES, 'kind-logs');

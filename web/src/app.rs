@@ -203,13 +203,13 @@ impl Reducible for AppState {
                 FromWorker::Failed { id, error } => set(&mut s, id, FileStatus::Failed(error)),
                 FromWorker::Restored { id, info, files } => {
                     // The report's files take the place of the report itself.
-                    replace(&mut s, id, files, 0.0);
+                    replace(&mut s, id, files);
                     s.report = Some(info);
                     s.generation += 1;
                 }
-                FromWorker::Unpacked { id, files, millis } => {
+                FromWorker::Unpacked { id, files } => {
                     // An archive's members take the place of the archive.
-                    replace(&mut s, id, files, millis);
+                    replace(&mut s, id, files);
                     s.generation += 1;
                 }
                 FromWorker::Ready | FromWorker::Answer { .. } | FromWorker::RawText { .. } => {
@@ -222,16 +222,17 @@ impl Reducible for AppState {
 }
 
 /// Put `files` (restored from a report, unpacked from an archive) in the place of entry `id`.
-fn replace(s: &mut AppState, id: u32, files: Vec<crate::protocol::RestoredFile>, millis: f64) {
+fn replace(s: &mut AppState, id: u32, files: Vec<crate::protocol::RestoredFile>) {
     if let Some(pos) = s.files.iter().position(|f| f.id == id) {
         let entries = files.into_iter().map(|f| FileEntry {
             id: f.id,
             name: f.name,
             size: f.size,
             bundle: f.summary.bundle.clone(),
+            // Restored or unpacked in one pass: no read time of their own.
             status: FileStatus::Done {
                 summary: f.summary,
-                millis,
+                millis: 0.0,
             },
         });
         s.files.splice(pos..=pos, entries);
@@ -415,33 +416,11 @@ pub fn app() -> Html {
     };
     let onpick = {
         let add = add_files.clone();
-        Callback::from(move |e: Event| {
-            let Some(input) = e
-                .target()
-                .and_then(|t| t.dyn_into::<HtmlInputElement>().ok())
-            else {
-                return;
-            };
-            if let Some(files) = input.files() {
-                add.emit(file_list(files));
-            }
-            input.set_value("");
-        })
+        Callback::from(move |e: Event| add.emit(picked(&e)))
     };
     let onpick_folder = {
         let add = add_dropped.clone();
-        Callback::from(move |e: Event| {
-            let Some(input) = e
-                .target()
-                .and_then(|t| t.dyn_into::<HtmlInputElement>().ok())
-            else {
-                return;
-            };
-            if let Some(files) = input.files() {
-                add.emit(folders::from_picker(file_list(files)));
-            }
-            input.set_value("");
-        })
+        Callback::from(move |e: Event| add.emit(folders::from_picker(picked(&e))))
     };
     let pick = Callback::from(|_: MouseEvent| click("file-input"));
     let pick_folder = Callback::from(|_: MouseEvent| click("folder-input"));
@@ -574,6 +553,19 @@ pub fn app() -> Html {
             }
         </div>
     }
+}
+
+/// The files a picker's `change` event carries (the picker is reset for the next pick).
+fn picked(e: &Event) -> Vec<File> {
+    let Some(input) = e
+        .target()
+        .and_then(|t| t.dyn_into::<HtmlInputElement>().ok())
+    else {
+        return Vec::new();
+    };
+    let files = input.files().map(file_list).unwrap_or_default();
+    input.set_value("");
+    files
 }
 
 /// Open the file picker with this id.

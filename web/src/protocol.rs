@@ -84,7 +84,6 @@ pub enum FromWorker {
     Unpacked {
         id: u32,
         files: Vec<RestoredFile>,
-        millis: f64,
     },
     /// File `id` was a whodunnit report: these files, restored from it, take its place.
     Restored {

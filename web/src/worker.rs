@@ -293,11 +293,7 @@ fn pump(state: &Shared) {
                         }),
                         (_, last) => {
                             members.extend(last);
-                            post(&FromWorker::Unpacked {
-                                id,
-                                files: members,
-                                millis,
-                            })
+                            post(&FromWorker::Unpacked { id, files: members })
                         }
                     }
                 }

@@ -14,7 +14,7 @@
 //! added from each line's own time. Small non-log files (YAML, JSON, version files) are written
 //! here, as the tools write them.
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
@@ -335,10 +335,7 @@ pub const FOLDERS: [&str; 2] = ["must-gather.local.5183578593405232164", "kind-l
 
 /// Where generated bundles go: `target/bundles` (or under `$CARGO_TARGET_DIR`).
 pub fn out_dir() -> PathBuf {
-    match std::env::var_os("CARGO_TARGET_DIR") {
-        Some(t) => PathBuf::from(t).join("bundles"),
-        None => crate::root().join("target/bundles"),
-    }
+    crate::target_dir("bundles")
 }
 
 /// The generated bundles' folder, written once per process (each file replaced atomically and
@@ -351,16 +348,7 @@ pub fn dir() -> Option<&'static Path> {
         let when = std::time::UNIX_EPOCH + std::time::Duration::from_secs(MTIME as u64);
         for (rel, bytes) in generate(corpus) {
             let p = out.join(&rel);
-            let same = std::fs::File::open(&p).and_then(|mut f| {
-                let mut b = Vec::new();
-                f.read_to_end(&mut b).map(|_| b == bytes)
-            });
-            if !same.unwrap_or(false) {
-                std::fs::create_dir_all(p.parent().unwrap()).expect("create target/bundles");
-                let tmp = p.with_extension(format!("tmp{}", std::process::id()));
-                std::fs::write(&tmp, &bytes).unwrap_or_else(|e| panic!("{}: {e}", tmp.display()));
-                std::fs::rename(&tmp, &p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
-            }
+            crate::write_generated(&p, &bytes);
             let f = std::fs::File::options().write(true).open(&p);
             f.and_then(|f| f.set_modified(when))
                 .unwrap_or_else(|e| panic!("{}: {e}", p.display()));

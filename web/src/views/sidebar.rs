@@ -176,7 +176,10 @@ fn file_item(
             if summary.skipped_lines > 0 {
                 line += &format!(" · {} skipped", fmt::count(summary.skipped_lines));
             }
-            line += &format!(" · {:.0} ms", millis);
+            // Members of an archive are read in one pass: no time of their own.
+            if *millis > 0.0 {
+                line += &format!(" · {:.0} ms", millis);
+            }
             (short_format(&summary.format), cls, line, None)
         }
         FileStatus::Cancelled => (

@@ -302,27 +302,11 @@ impl Node {
                 });
                 child.finish(out, damage.or(problem));
             }
-            Kind::Tar {
-                mut tar,
-                mut member,
-            } => {
-                tar.finish(&mut |e| on_event(&ctx, &mut member, e, out));
-                if let Some(m) = member.take() {
-                    m.finish(out, problem);
-                } else if let Some(p) = problem {
-                    damaged(&ctx, "tar stream", None, p, out);
-                }
+            Kind::Tar { mut tar, member } => {
+                end_container(&ctx, member, problem, out, |e| tar.finish(e));
             }
-            Kind::Zip {
-                mut scan,
-                mut member,
-            } => {
-                scan.finish(&mut |e| on_event(&ctx, &mut member, e, out));
-                if let Some(m) = member.take() {
-                    m.finish(out, problem);
-                } else if let Some(p) = problem {
-                    damaged(&ctx, "zip stream", None, p, out);
-                }
+            Kind::Zip { mut scan, member } => {
+                end_container(&ctx, member, problem, out, |e| scan.finish(e));
             }
             Kind::Leaf { ing, head } => {
                 let mut f = ing.finish();
@@ -336,6 +320,23 @@ impl Node {
             }
             Kind::NotRead(why) => out.push(ctx.not_read(why, self.bytes_in)),
         }
+    }
+}
+
+/// The end of a container's stream: its reader reports what it cut short; the member being read
+/// gets `problem` (why the stream ended early), or the container itself when between members.
+fn end_container(
+    ctx: &Ctx,
+    mut member: Option<Box<Node>>,
+    problem: Option<String>,
+    out: &mut Vec<ParsedFile>,
+    finish: impl FnOnce(&mut dyn FnMut(Event<'_>)),
+) {
+    finish(&mut |e| on_event(ctx, &mut member, e, out));
+    if let Some(m) = member.take() {
+        m.finish(out, problem);
+    } else if let Some(p) = problem {
+        damaged(ctx, "archive stream", None, p, out);
     }
 }
 

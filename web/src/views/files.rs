@@ -82,7 +82,8 @@ fn row(f: &FileEntry, s: &FileSummary, ms: f64) -> Html {
             <td class="num events">{ fmt::count(s.events) }</td>
             <td class="mono small">{ range }</td>
             <td class={classes!("num", "skipped", (s.skipped_lines > 0).then_some("warn"))}>{ fmt::count(s.skipped_lines) }</td>
-            <td class="num muted">{ if ms > 0.0 { format!("{ms:.0} ms") } else { "—".to_string() } }</td>
+            // Members of an archive are read in one pass: no read time of their own.
+            <td class="num muted">{ if f.bundle.is_some() && ms <= 0.0 { "—".to_string() } else { format!("{ms:.0} ms") } }</td>
         </tr>
     }
 }

@@ -16,8 +16,9 @@ use crate::source::{Codec, Source, Step, SEP};
 
 /// Archives nested deeper than this are not opened.
 const MAX_DEPTH: u32 = 8;
-/// Bytes of a stream looked at before deciding what it is: a tar header block.
-const SNIFF: usize = tar::BLOCK;
+/// Bytes of a stream looked at before deciding what it is: a tar header needs 512, telling
+/// binary data from text wants more.
+const SNIFF: usize = classify::HEAD;
 
 /// What a node knows about its stream: its names, how it is reached, its size and time.
 #[derive(Clone, Debug, Default)]

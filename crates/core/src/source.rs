@@ -8,6 +8,10 @@
 
 use serde::{Deserialize, Serialize};
 
+/// The bundle formats read, for the lists users see (`format::Format::KNOWN`, whose registry
+/// must not import the bundle layer that builds on it).
+pub const FORMATS: &str = "archives and folders: .tar, .tar.gz/.tgz, .tar.xz, .tar.zst, .zip (nested too, e.g. a .log.gz inside a tar), folders; single files compressed with gzip, xz or zstd";
+
 /// Separator between a bundle and the path inside it, and between nested archives:
 /// `bundle.tar.gz › var/log/kubelet.log`.
 pub const SEP: &str = " › ";

@@ -44,8 +44,7 @@ pub enum Kind {
     File,
 }
 
-/// The bundle formats read, for the lists users see.
-pub const FORMATS: &str = "archives and folders: .tar, .tar.gz/.tgz, .tar.xz, .tar.zst, .zip (nested too, e.g. a .log.gz inside a tar), folders; single files compressed with gzip, xz or zstd";
+pub use crate::source::FORMATS;
 
 /// What `head` (a stream's first bytes, 512 or all of them) is.
 pub fn sniff(head: &[u8]) -> Kind {

@@ -1,5 +1,6 @@
 //! Arbitrary bytes as a zip: the central directory reader (end records, zip64, entries) and
-//! the local-header reader, the latter in two chunkings (events, data joined, must agree);
+//! the local-header reader, the latter in two chunkings (events and sound entries' data, joined,
+//! must agree);
 //! then the whole bundle reader over the bytes as a `.zip` (directory first, local headers as
 //! fallback). Nothing may panic.
 #![no_main]
@@ -27,6 +28,18 @@ fn events(bytes: &[u8], chunk: usize) -> Vec<(String, Vec<u8>)> {
     out
 }
 
+/// The data of an entry that ended with a problem (a corrupt deflate stream) may depend on
+/// where reads ended; everything else may not.
+fn sound(mut ev: Vec<(String, Vec<u8>)>) -> Vec<(String, Vec<u8>)> {
+    for i in 1..ev.len() {
+        if ev[i].0.starts_with("End { problem: Some") && ev[i - 1].0 == "data" {
+            ev[i - 1].1.clear();
+        }
+    }
+    ev.retain(|(k, b)| k != "data" || !b.is_empty());
+    ev
+}
+
 fuzz_target!(|bytes: &[u8]| {
     let Some((&k, rest)) = bytes.split_first() else { return };
     let size = rest.len() as u64;
@@ -38,7 +51,10 @@ fuzz_target!(|bytes: &[u8]| {
         }
     }
     let _ = directory::zip64_end(rest);
-    assert_eq!(events(rest, rest.len().max(1)), events(rest, usize::from(k % 61) + 1));
+    assert_eq!(
+        sound(events(rest, rest.len().max(1))),
+        sound(events(rest, usize::from(k % 61) + 1))
+    );
     let mut z = b"PK\x03\x04".to_vec();
     z.extend_from_slice(rest);
     let meta = FileMeta { name: "f.zip".into(), ..FileMeta::default() };

@@ -204,7 +204,7 @@ fn file_item(
         .and_then(|b| f.name.strip_prefix(b))
         .and_then(|n| n.strip_prefix(whodunnit_core::source::SEP))
     {
-        Some(path) => path_tail(path, 34),
+        Some(path) => path_tail(path, 24),
         None => f.name.clone(),
     };
     html! {

@@ -106,23 +106,20 @@ impl Inflate {
         let given = chunk.len();
         while !self.done && self.failed.is_none() {
             let (i0, o0) = (self.inner.total_in(), self.inner.total_out());
-            match self
+            let r = self
                 .inner
-                .decompress(chunk, &mut self.out, FlushDecompress::None)
-            {
-                Ok(st) => {
-                    let used = (self.inner.total_in() - i0) as usize;
-                    let wrote = (self.inner.total_out() - o0) as usize;
-                    chunk = &chunk[used..];
-                    if wrote > 0 {
-                        out(&self.out[..wrote]);
-                    }
-                    if st == Status::StreamEnd {
-                        self.done = true;
-                    } else if used == 0 && wrote == 0 {
-                        break;
-                    }
-                }
+                .decompress(chunk, &mut self.out, FlushDecompress::None);
+            // What came out before an error goes out too.
+            let used = (self.inner.total_in() - i0) as usize;
+            let wrote = (self.inner.total_out() - o0) as usize;
+            chunk = &chunk[used.min(chunk.len())..];
+            if wrote > 0 {
+                out(&self.out[..wrote]);
+            }
+            match r {
+                Ok(Status::StreamEnd) => self.done = true,
+                Ok(_) if used == 0 && wrote == 0 => break,
+                Ok(_) => {}
                 Err(e) => self.failed = Some(format!("corrupt deflate stream: {e}")),
             }
         }

@@ -93,8 +93,13 @@ impl LocalScan {
                     if complete {
                         self.end_entry(emit);
                     } else if n == 0 && room > 0 {
-                        // The decoder took nothing: it failed.
+                        // The decoder took nothing: it failed. With its size known, the entry's
+                        // other bytes are passed over and the next entry read.
+                        let rest = (!cur.descriptor).then(|| cur.entry.csize - cur.used);
                         self.end_entry(emit);
+                        if let (Some(rest), State::Fixed) = (rest, &self.state) {
+                            self.state = State::Skip(rest);
+                        }
                     }
                 }
                 State::Fixed | State::Name(_) | State::Descriptor { .. } => {

@@ -11,7 +11,7 @@
 # A second run finishes in seconds: every step checks what is already installed.
 # Writes $WASM_ENV_FILE (default /opt/wasm-tools/env.sh); scripts/env.sh sources it.
 # Knobs: WASM_FORCE_DEBIAN=1, WASM_DEB_PREFIX, WASM_ENV_FILE, TRUNK_VERSION, BINARYEN_VERSION,
-# GECKODRIVER_VERSION.
+# GECKODRIVER_VERSION, CARGO_FUZZ_VERSION.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 # wasm-bindgen-cli must equal the wasm-bindgen crate in Cargo.lock exactly.
@@ -81,6 +81,14 @@ if [ "$(trunk --version 2>/dev/null)" != "trunk $TRUNK" ]; then
   log "install trunk $TRUNK ($TC)"
   CARGO_PROFILE_RELEASE_LTO=off CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
     cargo $TC install -q --root "$T" --force --locked trunk --version "=$TRUNK"
+fi
+
+# 2b. fuzzing in CI (scripts/test-all runs every fuzz target for a bounded time): the nightly
+# toolchain (libFuzzer's sanitizer flags) and cargo-fuzz, pinned.
+FUZZ=${CARGO_FUZZ_VERSION:-0.13.2}
+rustup toolchain list | grep -q '^nightly' || { log "install nightly (fuzzing)"; rustup toolchain install nightly --profile minimal >/dev/null; }
+if [ "$(cargo fuzz --version 2>/dev/null)" != "cargo-fuzz $FUZZ" ]; then log "install cargo-fuzz $FUZZ"
+  cargo install -q --force --locked cargo-fuzz --version "=$FUZZ"
 fi
 
 # 3. wasm-opt from npm binaryen (Debian's binaryen cannot parse what current rustc emits)

@@ -43,6 +43,7 @@ fuzz_target!(|bytes: &[u8]| {
         notes,
         events,
         data: FormatData::Audit(data),
+        source: None,
     };
     // The same bytes through the normal path (sniffing, gzip, line splitting), so a second file
     // exercises merging of requests split across files.

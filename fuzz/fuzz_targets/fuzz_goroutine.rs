@@ -50,6 +50,7 @@ fuzz_target!(|bytes: &[u8]| {
         notes: Vec::new(),
         events: EventStore::default(),
         data: FormatData::Goroutines(data),
+        source: None,
     };
     // The same bytes through the normal path (sniffing, gzip, line splitting).
     let sniffed = parse_bytes(meta, bytes);

@@ -64,6 +64,7 @@ fuzz_target!(|bytes: &[u8]| {
         notes,
         events,
         data: FormatData::NodeLog(data),
+        source: None,
     };
     let mut ds = Dataset::default();
     ds.add(forced);

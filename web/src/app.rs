@@ -1,6 +1,7 @@
 //! The app shell: top bar with tabs, file sidebar, the active view, drag-and-drop anywhere.
 
 use crate::bridge::{Bridge, BridgeCtx};
+use crate::folders::{self, Dropped};
 use crate::protocol::FromWorker;
 use crate::views;
 use gloo::events::EventListener;
@@ -61,13 +62,15 @@ pub enum FileStatus {
     Failed(String),
 }
 
-/// One dropped file as the sidebar shows it.
+/// One dropped file (or a member of a dropped archive or folder) as the sidebar shows it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct FileEntry {
     pub id: u32,
     pub name: String,
     pub size: u64,
     pub status: FileStatus,
+    /// The bundle (archive or folder) it belongs to: the sidebar groups by it.
+    pub bundle: Option<String>,
 }
 
 /// Everything the shell tracks; views get what they need as props.
@@ -200,19 +203,13 @@ impl Reducible for AppState {
                 FromWorker::Failed { id, error } => set(&mut s, id, FileStatus::Failed(error)),
                 FromWorker::Restored { id, info, files } => {
                     // The report's files take the place of the report itself.
-                    if let Some(pos) = s.files.iter().position(|f| f.id == id) {
-                        let entries = files.into_iter().map(|f| FileEntry {
-                            id: f.id,
-                            name: f.name,
-                            size: f.size,
-                            status: FileStatus::Done {
-                                summary: f.summary,
-                                millis: 0.0,
-                            },
-                        });
-                        s.files.splice(pos..=pos, entries);
-                    }
+                    replace(&mut s, id, files);
                     s.report = Some(info);
+                    s.generation += 1;
+                }
+                FromWorker::Unpacked { id, files } => {
+                    // An archive's members take the place of the archive.
+                    replace(&mut s, id, files);
                     s.generation += 1;
                 }
                 FromWorker::Ready | FromWorker::Answer { .. } | FromWorker::RawText { .. } => {
@@ -221,6 +218,24 @@ impl Reducible for AppState {
             },
         }
         Rc::new(s)
+    }
+}
+
+/// Put `files` (restored from a report, unpacked from an archive) in the place of entry `id`.
+fn replace(s: &mut AppState, id: u32, files: Vec<crate::protocol::RestoredFile>) {
+    if let Some(pos) = s.files.iter().position(|f| f.id == id) {
+        let entries = files.into_iter().map(|f| FileEntry {
+            id: f.id,
+            name: f.name,
+            size: f.size,
+            bundle: f.summary.bundle.clone(),
+            // Restored or unpacked in one pass: no read time of their own.
+            status: FileStatus::Done {
+                summary: f.summary,
+                millis: 0.0,
+            },
+        });
+        s.files.splice(pos..=pos, entries);
     }
 }
 
@@ -247,28 +262,35 @@ pub fn app() -> Html {
         })
     };
 
-    let add_files: AddFiles = {
+    let add_dropped: Callback<Vec<Dropped>> = {
         let bridge = bridge.clone();
         let dispatch = state.dispatcher();
         let next_id = next_id.clone();
-        Callback::from(move |files: Vec<File>| {
+        Callback::from(move |files: Vec<Dropped>| {
             let Some(b) = bridge.as_ref() else { return };
             let mut entries = Vec::new();
-            for f in files {
+            for d in files {
                 let id = {
                     let mut n = next_id.borrow_mut();
                     *n += 1;
                     *n
                 };
-                b.load(id, &f);
+                b.load(id, &d.file, d.folder.clone());
                 entries.push(FileEntry {
                     id,
-                    name: f.name(),
-                    size: f.size() as u64,
+                    name: d.name(),
+                    size: d.file.size() as u64,
                     status: FileStatus::Queued,
+                    bundle: d.folder.map(|(dir, _)| dir),
                 });
             }
             dispatch.dispatch(Action::Added(entries));
+        })
+    };
+    let add_files: AddFiles = {
+        let add = add_dropped.clone();
+        Callback::from(move |files: Vec<File>| {
+            add.emit(files.into_iter().map(Dropped::file).collect())
         })
     };
 
@@ -375,36 +397,33 @@ pub fn app() -> Html {
     let ondrop = {
         let dragging = dragging.clone();
         let add = add_files.clone();
+        let add_dropped = add_dropped.clone();
         Callback::from(move |e: DragEvent| {
             e.prevent_default();
             dragging.set(false);
-            if let Some(files) = e.data_transfer().and_then(|d| d.files()) {
+            let Some(dt) = e.data_transfer() else { return };
+            // Folders: walk them (their entries exist only during the event: take them now).
+            let entries = folders::entries(&dt);
+            if folders::has_folder(&entries) {
+                let add = add_dropped.clone();
+                wasm_bindgen_futures::spawn_local(async move {
+                    add.emit(folders::collect(entries).await);
+                });
+            } else if let Some(files) = dt.files() {
                 add.emit(file_list(files));
             }
         })
     };
     let onpick = {
         let add = add_files.clone();
-        Callback::from(move |e: Event| {
-            let Some(input) = e
-                .target()
-                .and_then(|t| t.dyn_into::<HtmlInputElement>().ok())
-            else {
-                return;
-            };
-            if let Some(files) = input.files() {
-                add.emit(file_list(files));
-            }
-            input.set_value("");
-        })
+        Callback::from(move |e: Event| add.emit(picked(&e)))
     };
-    let pick = Callback::from(|_: MouseEvent| {
-        if let Some(input) = gloo::utils::document().get_element_by_id("file-input") {
-            if let Ok(input) = input.dyn_into::<HtmlInputElement>() {
-                input.click();
-            }
-        }
-    });
+    let onpick_folder = {
+        let add = add_dropped.clone();
+        Callback::from(move |e: Event| add.emit(folders::from_picker(picked(&e))))
+    };
+    let pick = Callback::from(|_: MouseEvent| click("file-input"));
+    let pick_folder = Callback::from(|_: MouseEvent| click("folder-input"));
 
     let on_cancel = {
         let bridge = bridge.clone();
@@ -511,9 +530,11 @@ pub fn app() -> Html {
                 if has_files && bridge.is_some() {
                     <button id="share-report" class="btn" onclick={open_export} title="Save one HTML file with this analysis that opens offline">{"Share report"}</button>
                 }
-                <button class="btn" onclick={pick.clone()} title="Add files (o)">{"Add files"}</button>
+                <button class="btn" onclick={pick.clone()} title="Add files (o): logs, dumps, archives (.tar, .tar.gz, .tar.xz, .tar.zst, .zip)">{"Add files"}</button>
+                <button class="btn" id="add-folder" onclick={pick_folder.clone()} title="Add a folder (must-gather, kind export logs, …): every file in it">{"Add folder"}</button>
                 <button class="btn icon" onclick={toggle_theme} title="Toggle light/dark theme (t)">{ if state.light { "☾" } else { "☀" } }</button>
                 <input id="file-input" type="file" multiple=true style="display:none" onchange={onpick} />
+                <input id="folder-input" type="file" webkitdirectory=true multiple=true style="display:none" onchange={onpick_folder} />
             </header>
             if let Some(info) = state.report.as_ref() {
                 <crate::export::ReportBanner info={(**info).clone()} />
@@ -528,9 +549,31 @@ pub fn app() -> Html {
                 <main class="main">{ body }</main>
             </div>
             if *dragging {
-                <div class="drop-overlay"><div>{"Drop files to analyze them — they stay in this browser"}</div></div>
+                <div class="drop-overlay"><div>{"Drop files, archives or folders to analyze them — they stay in this browser"}</div></div>
             }
         </div>
+    }
+}
+
+/// The files a picker's `change` event carries (the picker is reset for the next pick).
+fn picked(e: &Event) -> Vec<File> {
+    let Some(input) = e
+        .target()
+        .and_then(|t| t.dyn_into::<HtmlInputElement>().ok())
+    else {
+        return Vec::new();
+    };
+    let files = input.files().map(file_list).unwrap_or_default();
+    input.set_value("");
+    files
+}
+
+/// Open the file picker with this id.
+fn click(id: &str) {
+    if let Some(input) = gloo::utils::document().get_element_by_id(id) {
+        if let Ok(input) = input.dyn_into::<HtmlInputElement>() {
+            input.click();
+        }
     }
 }
 

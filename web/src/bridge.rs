@@ -107,8 +107,9 @@ impl Bridge {
         r
     }
 
-    pub fn load(&self, id: u32, file: &File) {
-        self.send(&ToWorker::Load { id }, Some(file));
+    /// Read `file`; `folder` = (folder name, path inside it) when it came in a folder.
+    pub fn load(&self, id: u32, file: &File, folder: Option<(String, String)>) {
+        self.send(&ToWorker::Load { id, folder }, Some(file));
     }
 
     pub fn cancel(&self, id: u32) {

@@ -107,14 +107,20 @@ pub fn restored_file(id: u32, f: &ParsedFile) -> RestoredFile {
     }
 }
 
-/// Read the whole of each picked file (dataset position, handle) for raw-line embedding.
-pub async fn read_whole(picks: Vec<(usize, File)>) -> Vec<(usize, Option<Vec<u8>>)> {
+/// Read the whole of each picked file (dataset position, handle, the re-read of its raw bytes:
+/// a member's own out of its archive) for raw-line embedding.
+pub async fn read_whole(
+    picks: Vec<(usize, File, whodunnit_core::bundle::reread::Reread)>,
+) -> Vec<(usize, Option<Vec<u8>>)> {
     let mut out = Vec::new();
-    for (i, f) in picks {
+    for (i, f, rr) in picks {
         let b = if is_no_raw(&f) {
             None
         } else {
-            slice_bytes(&f, 0, f.size() as u64).await.ok()
+            crate::worker::read_ranges(&f, rr)
+                .await
+                .ok()
+                .and_then(|mut v| v.pop())
         };
         out.push((i, b));
     }

@@ -10,6 +10,7 @@ pub mod bridge;
 pub mod export;
 pub mod export_worker;
 pub mod fmt;
+pub mod folders;
 pub mod protocol;
 pub mod views;
 pub mod worker;

@@ -11,8 +11,13 @@ use whodunnit_core::{FileSummary, Progress};
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(tag = "t", rename_all = "snake_case")]
 pub enum ToWorker {
-    /// Read the `File` sent alongside; `id` is the UI's handle for it.
-    Load { id: u32 },
+    /// Read the `File` sent alongside; `id` is the UI's handle for it. `folder`: the file came
+    /// in a dropped or picked folder (the folder's name, the file's path inside it).
+    Load {
+        id: u32,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        folder: Option<(String, String)>,
+    },
     /// Stop reading file `id`; what was read so far is discarded.
     Cancel { id: u32 },
     /// Remove a file from the analysis.
@@ -75,6 +80,11 @@ pub enum FromWorker {
         req: u32,
         text: RawSlice,
     },
+    /// File `id` was a bundle (an archive): its members, read or not, take its place.
+    Unpacked {
+        id: u32,
+        files: Vec<RestoredFile>,
+    },
     /// File `id` was a whodunnit report: these files, restored from it, take its place.
     Restored {
         id: u32,
@@ -83,7 +93,8 @@ pub enum FromWorker {
     },
 }
 
-/// One file restored from a report; `id` is new and used for it from then on.
+/// One file restored from a report or unpacked from an archive; `id` is new and used for it
+/// from then on.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RestoredFile {
     pub id: u32,

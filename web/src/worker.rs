@@ -12,18 +12,23 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::{spawn_local, JsFuture};
 use web_sys::{Blob, DedicatedWorkerGlobalScope, File, MessageEvent};
-use whodunnit_core::decompress::{is_gzip, Gunzip};
+use whodunnit_core::bundle::reread::Reread;
 use whodunnit_core::findings::{wanted_given, TextPiece, MAX_TEXT_ROUNDS};
 use whodunnit_core::query::{answer, Query};
 use whodunnit_core::timeline::{Pyramid, TimelineQuery};
-use whodunnit_core::{Dataset, FileIngest, FileMeta, FileSummary};
+use whodunnit_core::{BundleReader, Dataset, FileMeta, FileSummary, ParsedFile};
+
+/// A dropped File, and its folder and path inside it when it came in a folder.
+type Queued = (u32, File, Option<(String, String)>);
 
 #[derive(Default)]
 struct State {
     /// Files read so far, parallel to `ds.files`: (UI id, handle for re-reads).
     handles: Vec<(u32, File)>,
     ds: Dataset,
-    queue: VecDeque<(u32, File)>,
+    queue: VecDeque<Queued>,
+    /// The last id given to an archive's member (ids the UI never hands out).
+    member_ids: u32,
     cancelled: HashSet<u32>,
     busy: bool,
     /// Timeline pyramids of the latest filters, most recent first (see [`timeline_answer`]);
@@ -92,16 +97,16 @@ pub fn run() {
 
 fn handle(state: &Shared, msg: ToWorker, file: Option<File>) {
     match msg {
-        ToWorker::Load { id } => {
+        ToWorker::Load { id, folder } => {
             if let Some(f) = file {
-                state.borrow_mut().queue.push_back((id, f));
+                state.borrow_mut().queue.push_back((id, f, folder));
                 pump(state);
             }
         }
         ToWorker::Cancel { id } => {
             let mut s = state.borrow_mut();
             let before = s.queue.len();
-            s.queue.retain(|(i, _)| *i != id);
+            s.queue.retain(|(i, _, _)| *i != id);
             if s.queue.len() != before {
                 post(&FromWorker::Cancelled { id });
             } else {
@@ -176,20 +181,25 @@ fn handle(state: &Shared, msg: ToWorker, file: Option<File>) {
             len,
             context_lines,
         } => {
-            let file = state
-                .borrow()
-                .handles
-                .get(file as usize)
-                .map(|(_, f)| f.clone());
+            let (file, parsed) = {
+                let s = state.borrow();
+                let i = file as usize;
+                (
+                    s.handles.get(i).map(|(_, f)| f.clone()),
+                    s.ds.files.get(i).map(raw_window(offset, len)),
+                )
+            };
             spawn_local(async move {
-                let text = match file {
-                    Some(f) if crate::export_worker::is_no_raw(&f) => {
+                let text = match (file, parsed) {
+                    (Some(f), _) if crate::export_worker::is_no_raw(&f) => {
                         crate::export_worker::no_raw()
                     }
-                    Some(f) => read_raw(&f, offset, len, context_lines)
-                        .await
-                        .unwrap_or_default(),
-                    None => RawSlice::default(),
+                    (Some(f), Some((base, rr))) => {
+                        read_raw(&f, rr, base, offset, len, context_lines)
+                            .await
+                            .unwrap_or_default()
+                    }
+                    _ => RawSlice::default(),
                 };
                 post(&FromWorker::RawText { req, text });
             });
@@ -200,12 +210,13 @@ fn handle(state: &Shared, msg: ToWorker, file: Option<File>) {
             include_raw,
             created,
         } => {
-            let picks: Vec<(usize, File)> = {
+            let picks: Vec<(usize, File, Reread)> = {
                 let s = state.borrow();
                 let pos = |id: &u32| s.handles.iter().position(|(i, _)| i == id);
                 include_raw
                     .iter()
-                    .filter_map(|id| pos(id).map(|p| (p, s.handles[p].1.clone())))
+                    .filter_map(pos)
+                    .map(|p| (p, s.handles[p].1.clone(), whole_raw(&s.ds.files[p])))
                     .collect()
             };
             let state = state.clone();
@@ -247,7 +258,9 @@ fn pump(state: &Shared) {
     spawn_local(async move {
         loop {
             let next = state.borrow_mut().queue.pop_front();
-            let Some((id, file)) = next else { break };
+            let Some((id, file, folder)) = next else {
+                break;
+            };
             let started = js_sys::Date::now();
             // A whodunnit report re-opens the analysis it carries.
             match crate::export_worker::try_restore(&file).await {
@@ -281,21 +294,43 @@ fn pump(state: &Shared) {
                 }
                 None => {}
             }
-            match read_file(&state, id, &file).await {
+            match read_file(&state, id, &file, folder.as_ref()).await {
                 Ok(Some(parsed)) => {
+                    let unpacked = is_unpacked(&parsed, folder.as_ref());
                     let mut s = state.borrow_mut();
-                    let i = s.ds.add(parsed);
-                    s.handles.push((id, file));
+                    let mut members = Vec::new();
+                    for p in parsed {
+                        let sub = if unpacked {
+                            s.member_ids += 1;
+                            0x4000_0000 | s.member_ids
+                        } else {
+                            id
+                        };
+                        members.push(crate::export_worker::restored_file(sub, &p));
+                        s.ds.add(p);
+                        s.handles.push((sub, file.clone()));
+                    }
                     s.dataset_changed();
                     // A klog file without a year anchor takes its year from the other files.
                     whodunnit_core::nodelog::resolve_years(&mut s.ds);
-                    let summary = Box::new(FileSummary::of(&s.ds.files[i]));
+                    // Years may have moved in any member: summaries after resolving.
+                    let first = s.ds.files.len() - members.len();
+                    for (m, f) in members.iter_mut().zip(&s.ds.files[first..]) {
+                        *m.summary = FileSummary::of(f);
+                    }
                     drop(s);
-                    post(&FromWorker::Done {
-                        id,
-                        summary,
-                        millis: js_sys::Date::now() - started,
-                    });
+                    let millis = js_sys::Date::now() - started;
+                    match (unpacked, members.pop()) {
+                        (false, Some(m)) => post(&FromWorker::Done {
+                            id,
+                            summary: m.summary,
+                            millis,
+                        }),
+                        (_, last) => {
+                            members.extend(last);
+                            post(&FromWorker::Unpacked { id, files: members })
+                        }
+                    }
                 }
                 Ok(None) => post(&FromWorker::Cancelled { id }),
                 Err(e) => post(&FromWorker::Failed { id, error: e }),
@@ -324,35 +359,72 @@ fn js_err(e: JsValue) -> String {
         .unwrap_or_else(|| format!("{e:?}"))
 }
 
-/// Read one File in slices; `None` when cancelled.
+/// Read one File in slices — a log, or every member of an archive; `None` when cancelled.
 async fn read_file(
     state: &Shared,
     id: u32,
     file: &File,
-) -> Result<Option<whodunnit_core::ParsedFile>, String> {
+    folder: Option<&(String, String)>,
+) -> Result<Option<Vec<ParsedFile>>, String> {
     let total = file.size() as u64;
     let meta = FileMeta {
         name: file.name(),
         size: Some(total),
         last_modified_ms: Some(file.last_modified() as i64),
     };
-    let mut ing = FileIngest::new(meta);
-    let mut pos = 0;
-    while pos < total {
+    let mut r = match folder {
+        Some((dir, rel)) => BundleReader::in_folder(meta, dir, rel),
+        None => BundleReader::new(meta),
+    };
+    while let Some((a, b)) = r.want() {
         if state.borrow_mut().cancelled.remove(&id) {
             return Ok(None);
         }
-        let end = (pos + SLICE).min(total);
-        let bytes = slice_bytes(file, pos, end).await?;
-        ing.push(&bytes);
-        pos = end;
+        let end = b.min(total).min(a + SLICE);
+        let bytes = slice_bytes(file, a.min(total), end.max(a.min(total))).await?;
+        r.feed(&bytes);
+        let mut progress = r.progress();
+        // A zip is read by ranges: progress in bytes is where reading is.
+        progress.bytes_in = progress.bytes_in.max(end.min(total));
         post(&FromWorker::Progress {
             id,
             total,
-            progress: ing.progress(),
+            progress,
         });
     }
-    Ok(Some(ing.finish()))
+    Ok(Some(r.finish()))
+}
+
+/// Whether reading gave an archive's members (they replace the dropped entry) rather than the
+/// file itself.
+fn is_unpacked(files: &[ParsedFile], folder: Option<&(String, String)>) -> bool {
+    let given = folder.map(|(_, rel)| rel.as_str());
+    match files {
+        [one] => one
+            .source
+            .as_ref()
+            .is_some_and(|s| s.bundle.is_some() && Some(s.path.as_str()) != given),
+        _ => true,
+    }
+}
+
+/// The re-read of an event's bytes with a margin around them: (where the margin starts, the
+/// reader).
+fn raw_window(offset: u64, len: u64) -> impl Fn(&ParsedFile) -> (u64, Reread) {
+    move |f| {
+        const MARGIN: u64 = 16 << 10;
+        let base = offset.saturating_sub(MARGIN);
+        (
+            base,
+            Reread::new(f, &[(base, offset + len + MARGIN - base)]),
+        )
+    }
+}
+
+/// The re-read of a file's whole raw bytes as read (a member's own, still gzip if it was).
+fn whole_raw(f: &ParsedFile) -> Reread {
+    let reach = f.source.as_ref().map(|s| &s.reach[..]).unwrap_or(&[]);
+    Reread::of(reach, false, &[(0, u64::MAX)])
 }
 
 /// Findings with the raw text their detectors want: the same result as the CLI, which reads
@@ -399,7 +471,16 @@ async fn gather_texts(state: &Shared) -> Vec<TextPiece> {
             else {
                 continue;
             };
-            if let Ok(texts) = read_ranges(file, &wanted).await {
+            let Some(rr) = state
+                .borrow()
+                .ds
+                .files
+                .get(fi)
+                .map(|f| Reread::new(f, &wanted))
+            else {
+                continue;
+            };
+            if let Ok(texts) = read_ranges(file, rr).await {
                 for ((offset, _), bytes) in wanted.iter().zip(texts) {
                     pieces.push(TextPiece {
                         file: fi,
@@ -416,61 +497,29 @@ async fn gather_texts(state: &Shared) -> Vec<TextPiece> {
     pieces
 }
 
-/// Read several byte ranges of one file: slices for plain files, one decompression pass for
-/// gzip files.
-async fn read_ranges(file: &File, ranges: &[(u64, u64)]) -> Result<Vec<Vec<u8>>, String> {
+/// Read byte ranges of a file's content: direct slices for plain files and plain tar members,
+/// one decompression pass from the start for gzip files and members of compressed archives
+/// (the core's `Reread` says which bytes of the File to read).
+pub(crate) async fn read_ranges(file: &File, mut rr: Reread) -> Result<Vec<Vec<u8>>, String> {
     let total = file.size() as u64;
-    let head = slice_bytes(file, 0, total.min(2)).await?;
-    if !is_gzip(&head) {
-        let mut out = Vec::with_capacity(ranges.len());
-        for &(off, len) in ranges {
-            out.push(slice_bytes(file, off.min(total), (off + len).min(total)).await?);
-        }
-        return Ok(out);
+    while let Some((a, b)) = rr.want() {
+        let (a, b) = (a.min(total), b.min(total).min(a.saturating_add(SLICE)));
+        rr.feed(&slice_bytes(file, a, b.max(a)).await?);
     }
-    let end = ranges.iter().map(|&(o, l)| o + l).max().unwrap_or(0);
-    let mut out: Vec<Vec<u8>> = vec![Vec::new(); ranges.len()];
-    let mut gz = Gunzip::new();
-    // Decompressed bytes seen so far; a Cell because the loop reads it while `take` holds it.
-    let seen = std::cell::Cell::new(0u64);
-    let mut pos = 0u64;
-    let mut take = |b: &[u8]| {
-        let (lo, hi) = (seen.get(), seen.get() + b.len() as u64);
-        for (i, &(o, l)) in ranges.iter().enumerate() {
-            let (a, z) = (o.max(lo), (o + l).min(hi));
-            if a < z {
-                out[i].extend_from_slice(&b[(a - lo) as usize..(z - lo) as usize]);
-            }
-        }
-        seen.set(hi);
-    };
-    while pos < total {
-        let chunk_end = (pos + SLICE).min(total);
-        let chunk = slice_bytes(file, pos, chunk_end).await?;
-        gz.push(&chunk, &mut take);
-        pos = chunk_end;
-        if seen.get() >= end {
-            break;
-        }
-    }
-    // The decoder holds back the stream's last bytes until told the input ended: without this,
-    // lines near the end of a .gz file were never re-read (findings then quoted fewer lines
-    // than the CLI).
-    if pos >= total {
-        gz.finish(&mut take);
-    }
-    Ok(out)
+    Ok(rr.finish())
 }
 
 /// Re-read an event's bytes plus up to `context` lines on each side (a margin of bytes around
-/// the event, cut into lines).
-async fn read_raw(file: &File, offset: u64, len: u64, context: u32) -> Result<RawSlice, String> {
-    const MARGIN: u64 = 16 << 10;
-    let base = offset.saturating_sub(MARGIN);
-    let bytes = read_ranges(file, &[(base, offset + len + MARGIN - base)])
-        .await?
-        .pop()
-        .unwrap_or_default();
+/// the event, from `base`, cut into lines).
+async fn read_raw(
+    file: &File,
+    rr: Reread,
+    base: u64,
+    offset: u64,
+    len: u64,
+    context: u32,
+) -> Result<RawSlice, String> {
+    let bytes = read_ranges(file, rr).await?.pop().unwrap_or_default();
     Ok(split_context(&bytes, base, offset, len, context as usize))
 }
 

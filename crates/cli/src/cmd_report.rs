@@ -61,14 +61,25 @@ pub fn run(a: ReportArgs) -> ExitCode {
             }
         }
     }
-    let paths: Vec<String> = ds.files.iter().map(|f| f.meta.name.clone()).collect();
     // The lines the findings quote, read while the files are known by their paths: the report
     // carries them, so its findings show the same evidence as `whodunnit findings`.
     let texts = read_texts(&ds, &Disk::new(&ds));
+    let originals = ds.files.clone();
     // Reports name files as the app does, by file name: a local path can carry a username.
+    // Members keep their path inside the bundle, named by the bundle's file name.
+    let base = |p: &str| {
+        Path::new(p)
+            .file_name()
+            .map_or_else(|| p.to_string(), |b| b.to_string_lossy().into_owned())
+    };
     for f in &mut ds.files {
-        if let Some(base) = Path::new(&f.meta.name).file_name() {
-            f.meta.name = base.to_string_lossy().into_owned();
+        match f.source.as_mut() {
+            Some(s) if s.bundle.is_some() => {
+                let b = base(s.bundle.as_deref().unwrap_or_default());
+                f.meta.name = whodunnit_core::Source::display_name(&b, &s.path);
+                s.bundle = Some(b);
+            }
+            _ => f.meta.name = base(&f.meta.name),
         }
     }
     let opts = ExportOptions {
@@ -78,7 +89,14 @@ pub fn run(a: ReportArgs) -> ExitCode {
         created: now_rfc3339(),
         texts,
     };
-    let state = match ReportState::new(&ds, &opts, |i| std::fs::read(&paths[i]).ok()) {
+    // Raw bytes of a file as it was read (a member's own bytes, out of its archive).
+    let raw = |i: usize| -> Option<Vec<u8>> {
+        let f = &originals[i];
+        let mut whole = f.clone();
+        whole.gzip = false;
+        crate::disk::read_ranges(&whole, &[(0, u64::MAX)])?.pop()
+    };
+    let state = match ReportState::new(&ds, &opts, raw) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("whodunnit: report: {e}");

@@ -1,39 +1,86 @@
-//! Reading files from disk into the core, in chunks, the way the browser's worker does.
+//! Reading files and folders from disk into the core, in chunks, the way the browser's worker
+//! does. An archive or a folder becomes one file per member (`whodunnit_core::bundle`).
 
 use std::fs::File;
-use std::io::Read;
+use std::io::{Read, Seek, SeekFrom};
+use std::path::Path;
 use std::time::UNIX_EPOCH;
-use whodunnit_core::{report, Dataset, FileIngest, FileMeta, ParsedFile};
+use whodunnit_core::{report, BundleReader, Dataset, FileMeta, ParsedFile};
 
 /// Chunk size for reads; the same order as the browser's Blob slices.
-const CHUNK: usize = 4 << 20;
+const CHUNK: u64 = 4 << 20;
 
-/// Read one file. Errors are I/O errors only: content problems end up in diagnostics.
-pub fn read_file(path: &str) -> std::io::Result<ParsedFile> {
-    let mut f = File::open(path)?;
+/// Read one file: a log, or every member of an archive. Errors are I/O errors only: content
+/// problems end up in diagnostics.
+pub fn read_file(path: &str) -> std::io::Result<Vec<ParsedFile>> {
+    let f = File::open(path)?;
+    let meta = file_meta(path, &f)?;
+    read_with(f, BundleReader::new(meta))
+}
+
+fn file_meta(name: &str, f: &File) -> std::io::Result<FileMeta> {
     let md = f.metadata()?;
     if md.is_dir() {
         return Err(std::io::Error::other("is a directory"));
     }
-    let meta = FileMeta {
-        name: path.to_string(),
+    Ok(FileMeta {
+        name: name.to_string(),
         size: Some(md.len()),
         last_modified_ms: md
             .modified()
             .ok()
             .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
             .map(|d| d.as_millis() as i64),
-    };
-    let mut ing = FileIngest::new(meta);
-    let mut buf = vec![0u8; CHUNK];
-    loop {
-        let n = f.read(&mut buf)?;
-        if n == 0 {
-            break;
+    })
+}
+
+/// Drive a bundle reader over a file: it names the ranges (in order, except a zip's central
+/// directory and entries), we read them.
+fn read_with(mut f: File, mut r: BundleReader) -> std::io::Result<Vec<ParsedFile>> {
+    let mut buf = vec![0u8; CHUNK as usize];
+    let mut at = 0u64;
+    while let Some((a, b)) = r.want() {
+        if a != at {
+            f.seek(SeekFrom::Start(a))?;
         }
-        ing.push(&buf[..n]);
+        let want = (b.saturating_sub(a)).min(CHUNK) as usize;
+        let n = f.read(&mut buf[..want])?;
+        at = a + n as u64;
+        r.feed(&buf[..n]);
     }
-    Ok(ing.finish())
+    Ok(r.finish())
+}
+
+/// Read every file under a folder (recursively, in name order), each as a member of the folder.
+pub fn read_dir(dir: &str) -> std::io::Result<Vec<ParsedFile>> {
+    let mut files = Vec::new();
+    walk(Path::new(dir), &mut files)?;
+    files.sort();
+    let mut out = Vec::new();
+    for p in files {
+        let rel = p
+            .strip_prefix(dir)
+            .unwrap_or(&p)
+            .to_string_lossy()
+            .replace('\\', "/");
+        let f = File::open(&p)?;
+        let meta = file_meta(&p.to_string_lossy(), &f)?;
+        out.extend(read_with(f, BundleReader::in_folder(meta, dir, &rel))?);
+    }
+    Ok(out)
+}
+
+fn walk(p: &Path, out: &mut Vec<std::path::PathBuf>) -> std::io::Result<()> {
+    for e in std::fs::read_dir(p)? {
+        let e = e?;
+        let t = e.file_type()?;
+        if t.is_dir() {
+            walk(&e.path(), out)?;
+        } else if t.is_file() {
+            out.push(e.path());
+        }
+    }
+    Ok(())
 }
 
 /// A whodunnit HTML report's files, if `path` is a report: re-opening a report restores the
@@ -71,10 +118,15 @@ pub fn read_all(paths: &[String]) -> (Dataset, usize) {
             }
             None => {}
         }
-        match read_file(p) {
-            Ok(f) => {
+        let read = if Path::new(p).is_dir() {
+            read_dir(p)
+        } else {
+            read_file(p)
+        };
+        match read {
+            Ok(files) => files.into_iter().for_each(|f| {
                 ds.add(f);
-            }
+            }),
             Err(e) => {
                 eprintln!("whodunnit: {p}: cannot read: {e}");
                 failed += 1;

@@ -38,7 +38,7 @@ enum Command {
     Report(cmd_report::ReportArgs),
     /// Goroutine dumps: lock contention and likely holder first, then every group.
     Goroutines {
-        /// Dump files (panics, SIGQUIT dumps, pprof debug=1/2; wrapped in logs too; .gz too).
+        /// Dump files (panics, SIGQUIT dumps, pprof debug=1/2; wrapped in logs too; .gz, archives and folders too).
         #[arg(required = true)]
         files: Vec<String>,
         /// How alike goroutines must be to share a group: exact, pointer or any.
@@ -62,7 +62,7 @@ enum Command {
     },
     /// Known incident patterns across all files (stalled namespace deletion, LIST storm, runtime hang, memory pressure, image pulls, hot loops, NotReady nodes, APIService outages), with evidence.
     Findings {
-        /// Any mix of audit logs, node/component logs and goroutine dumps (.gz too).
+        /// Any mix of audit logs, node/component logs and goroutine dumps (.gz, archives and folders too).
         #[arg(required = true)]
         files: Vec<String>,
         /// Print JSON instead of text.
@@ -71,7 +71,7 @@ enum Command {
     },
     /// Classified events of every file in time order (node logs, audit logs, dumps).
     Timeline {
-        /// Files to read (any format, .gz too).
+        /// Files to read (any format, .gz too; archives and folders: every member).
         #[arg(required = true)]
         files: Vec<String>,
         /// Only this event kind (repeatable), e.g. pleg_unhealthy; `log` = unclassified lines.
@@ -95,7 +95,7 @@ enum Command {
     },
     /// Most frequent message templates of node logs (unclassified lines by default).
     Templates {
-        /// Files to read (.gz too).
+        /// Files to read (.gz too; archives and folders: every member).
         #[arg(required = true)]
         files: Vec<String>,
         /// Rows to print (0 = all).
@@ -108,9 +108,10 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Per-file summary: format, records, time range, diagnostics.
+    /// Per-file summary: format, records, time range, diagnostics; archives and folders list
+    /// every member (read, or not read with the reason) and their totals.
     Analyze {
-        /// Files to read (any format, .gz too).
+        /// Files, archives (.tar, .tar.gz, .tar.xz, .tar.zst, .zip) and folders to read.
         #[arg(required = true)]
         files: Vec<String>,
         /// Print JSON instead of text.
@@ -181,6 +182,9 @@ fn analyze(paths: &[String], json: bool) -> ExitCode {
     } else {
         for s in &summaries {
             print!("{}", s.render_text());
+        }
+        for b in whodunnit_core::BundleTotals::of(&summaries) {
+            println!("bundle {}", b.render_text());
         }
     }
     exit_code(failed)

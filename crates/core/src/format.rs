@@ -34,6 +34,7 @@ impl Format {
         "Go goroutine dumps (panics, SIGQUIT dumps, pprof goroutine debug=1/2)",
         "node and component logs (klog, journalctl text or -o json, containerd/logrus, CRI and Docker container logs, kernel ring buffer; several of these mixed line by line)",
         "Kubernetes Events (kubectl get events: -o json, -o yaml, the text table and -o wide; events.json from cluster-info dump)",
+        crate::source::FORMATS,
     ];
 
     pub fn label(self) -> &'static str {

@@ -32,6 +32,11 @@ pub struct ParsedFile {
     pub notes: Vec<String>,
     pub events: EventStore,
     pub data: FormatData,
+    /// Where the file came from when it is a member of a bundle (an archive or a folder) or a
+    /// file compressed with xz or zstd: its place in the bundle and how to reach its bytes again.
+    /// Set by [`crate::bundle`]; `None` for a file read as given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<crate::source::Source>,
 }
 
 /// Progress of a file being read, for progress bars.
@@ -325,6 +330,7 @@ impl FileIngest {
             notes: self.notes,
             events: self.events,
             data,
+            source: None,
         }
     }
 }

@@ -5,6 +5,7 @@
 //! located; results do not depend on how the input was chunked.
 
 pub mod audit;
+pub mod bundle;
 pub mod dataset;
 pub mod decompress;
 pub mod diag;
@@ -21,16 +22,19 @@ pub mod parse;
 pub mod preamble;
 pub mod query;
 pub mod report;
+pub mod source;
 pub mod summary;
 pub mod time;
 pub mod timeline;
 
+pub use bundle::BundleReader;
 pub use dataset::Dataset;
 pub use diag::{DiagKind, Diagnostic, Diagnostics};
 pub use event::{EventStore, Severity};
 pub use format::{Format, FormatData};
 pub use ingest::{parse_bytes, FileIngest, FileMeta, ParsedFile, Progress};
-pub use summary::FileSummary;
+pub use source::Source;
+pub use summary::{BundleTotals, FileSummary};
 
 /// The version written into reports and shown in the UI.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

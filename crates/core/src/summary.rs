@@ -27,6 +27,15 @@ pub struct FileSummary {
     /// `file:line: kind: reason`, the first few.
     pub diagnostics: Vec<String>,
     pub notes: Vec<String>,
+    /// The bundle (archive or folder) the file is a member of.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bundle: Option<String>,
+    /// The member's path inside its bundle.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub member: Option<String>,
+    /// Why the member was not read (not a log, or the damaged part of an archive).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not_read: Option<String>,
 }
 
 impl FileSummary {
@@ -58,6 +67,13 @@ impl FileSummary {
                 .map(|d| Diagnostics::render(&f.meta.name, d))
                 .collect(),
             notes: f.notes.clone(),
+            bundle: f.source.as_ref().and_then(|s| s.bundle.clone()),
+            member: f
+                .source
+                .as_ref()
+                .filter(|s| s.bundle.is_some())
+                .map(|s| s.path.clone()),
+            not_read: f.source.as_ref().and_then(|s| s.not_read.clone()),
         }
     }
 
@@ -70,6 +86,9 @@ impl FileSummary {
     /// The text block `whodunnit analyze` prints for this file.
     pub fn render_text(&self) -> String {
         let mut s = format!("{}\n", self.name);
+        if let Some(why) = &self.not_read {
+            return s + &format!("  not read:  {why}\n");
+        }
         let gz = if self.gzip { " (gzip)" } else { "" };
         s += &format!("  format:    {}{gz}", self.format);
         if !self.detail.is_empty() && self.detail != self.format {
@@ -93,5 +112,56 @@ impl FileSummary {
             s += &format!("  note:      {n}\n");
         }
         s
+    }
+}
+
+/// Per-bundle totals, as the sidebar and `whodunnit analyze` show them.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BundleTotals {
+    pub name: String,
+    /// Members listed (read or not).
+    pub members: u64,
+    /// Records of the members read.
+    pub records: u64,
+    /// Lines skipped in the members read.
+    pub skipped: u64,
+    /// Members not read (with a reason each).
+    pub not_read: u64,
+}
+
+impl BundleTotals {
+    /// Totals of every bundle among `files`, in order of first appearance.
+    pub fn of(files: &[FileSummary]) -> Vec<BundleTotals> {
+        let mut out: Vec<BundleTotals> = Vec::new();
+        for f in files {
+            let Some(b) = &f.bundle else { continue };
+            let i = match out.iter().position(|t| &t.name == b) {
+                Some(i) => i,
+                None => {
+                    out.push(BundleTotals {
+                        name: b.clone(),
+                        ..BundleTotals::default()
+                    });
+                    out.len() - 1
+                }
+            };
+            let t = &mut out[i];
+            t.members += 1;
+            if f.not_read.is_some() {
+                t.not_read += 1;
+            } else {
+                t.records += f.records;
+                t.skipped += f.skipped_lines;
+            }
+        }
+        out
+    }
+
+    /// One line: `bundle.tar.gz: 12 members, 9,310 records, 4 lines skipped, 3 not read`.
+    pub fn render_text(&self) -> String {
+        format!(
+            "{}: {} members, {} records, {} lines skipped, {} not read",
+            self.name, self.members, self.records, self.skipped, self.not_read
+        )
     }
 }

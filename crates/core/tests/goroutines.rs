@@ -639,6 +639,7 @@ proptest! {
             notes: vec![],
             events: Default::default(),
             data: FormatData::Goroutines(d),
+            source: None,
         }]);
         for similarity in [Similarity::Exact, Similarity::Pointer, Similarity::Any] {
             let _ = report(&ds, &GoroutineQuery { similarity, ..GoroutineQuery::default() });

@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 pub mod audit_scale;
+pub mod bundles;
 mod pyjson;
 mod pyrandom;
 pub mod scenarios;
@@ -138,4 +139,24 @@ pub fn gunzip_if(bytes: Vec<u8>) -> Vec<u8> {
         .read_to_end(&mut out)
         .expect("valid gzip");
     out
+}
+
+/// `target/<name>` (or `$CARGO_TARGET_DIR/<name>`): where files generated from the corpus go.
+pub(crate) fn target_dir(name: &str) -> PathBuf {
+    match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(t) => PathBuf::from(t).join(name),
+        None => root().join("target").join(name),
+    }
+}
+
+/// Write a generated file only when its bytes changed, atomically (a temporary file renamed), so
+/// concurrent test binaries never see a half-written file.
+pub(crate) fn write_generated(p: &Path, bytes: &[u8]) {
+    if std::fs::read(p).is_ok_and(|b| b == bytes) {
+        return;
+    }
+    std::fs::create_dir_all(p.parent().unwrap()).expect("create the generated folder");
+    let tmp = p.with_extension(format!("tmp{}", std::process::id()));
+    std::fs::write(&tmp, bytes).unwrap_or_else(|e| panic!("{}: {e}", tmp.display()));
+    std::fs::rename(&tmp, p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
 }

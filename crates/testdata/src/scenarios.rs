@@ -675,10 +675,7 @@ pub fn generate(corpus: &Path) -> Files {
 
 /// Where generated scenarios go: `target/scenarios` (or under `$CARGO_TARGET_DIR`).
 pub fn out_dir() -> PathBuf {
-    match std::env::var_os("CARGO_TARGET_DIR") {
-        Some(t) => PathBuf::from(t).join("scenarios"),
-        None => crate::root().join("target/scenarios"),
-    }
+    crate::target_dir("scenarios")
 }
 
 /// The generated scenario folder, written once per process (each file replaced atomically and
@@ -690,14 +687,7 @@ pub fn dir() -> Option<&'static Path> {
         let corpus = crate::corpus_root()?;
         let out = out_dir();
         for (rel, bytes) in generate(corpus) {
-            let p = out.join(&rel);
-            if std::fs::read(&p).is_ok_and(|b| b == bytes) {
-                continue;
-            }
-            std::fs::create_dir_all(p.parent().unwrap()).expect("create target/scenarios");
-            let tmp = p.with_extension(format!("tmp{}", std::process::id()));
-            std::fs::write(&tmp, &bytes).unwrap_or_else(|e| panic!("{}: {e}", tmp.display()));
-            std::fs::rename(&tmp, &p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+            crate::write_generated(&out.join(&rel), &bytes);
         }
         Some(out)
     })

@@ -35,12 +35,13 @@ pub fn empty_state(p: &EmptyProps) -> Html {
             <div class="drop-card" onclick={p.pick.clone()}>
                 <div class="drop-icon">{"⇣"}</div>
                 <h2>{"Drop what you pulled off the broken cluster"}</h2>
-                <p>{"or click to choose files · or paste a goroutine dump (Ctrl+V)"}</p>
+                <p>{"or click to choose files · archives and folders too (Add folder) · or paste a goroutine dump (Ctrl+V)"}</p>
             </div>
             <div class="kinds">
                 <div class="kind"><h4>{"Kubernetes audit logs"}</h4><p>{"audit.k8s.io Event JSON lines, EventList, GKE Cloud Logging, EKS CloudWatch Logs and AKS Azure Monitor exports, .gz; CSV query results over whodunnit's Parquet export. → per-user API cost, LIST calls that bypass the cache (per apiserver version), object history."}</p></div>
                 <div class="kind"><h4>{"Node and component logs"}</h4><p>{"kubelet, controller-manager, containerd: klog files, journalctl text or -o json, logrus, CRI and Docker logs, dmesg, several mixed line by line. → one timeline, classified events, recurring errors."}</p></div>
                 <div class="kind"><h4>{"Kubernetes events"}</h4><p>{"kubectl get events -o json, -o yaml, the text table or -o wide; events.json from cluster-info dump. → on the timeline by object kind, classified like log lines."}</p></div>
+                <div class="kind"><h4>{"Archives and folders"}</h4><p>{".tar, .tar.gz/.tgz, .tar.xz, .tar.zst, .zip, nested too (a .log.gz inside a tar, a tar inside a zip); folders: must-gather, the EKS log collector's tarball, kind export logs; single files compressed with gzip, xz or zstd. → every member read as its own file, grouped under its bundle; files that are not logs listed as not read, with the reason."}</p></div>
                 <div class="kind"><h4>{"Go goroutine dumps"}</h4><p>{"SIGQUIT dumps, panics, pprof goroutine?debug=1/2, dumps inside logs. → goroutines grouped by what they wait on, lock pile-ups and the likely holder."}</p></div>
             </div>
             <div class="sample-row">

@@ -25,14 +25,23 @@ pub fn files_view(p: &FilesProps) -> Html {
         .collect();
     let total_records: u64 = done.iter().map(|(_, s, _)| s.records).sum();
     let total_events: u64 = done.iter().map(|(_, s, _)| s.events).sum();
-    let total_skipped: u64 = done.iter().map(|(_, s, _)| s.skipped_lines).sum();
+    // A member not read (not a log) is counted as such, its lines not as skipped.
+    let not_read = done.iter().filter(|(_, s, _)| s.not_read.is_some()).count() as u64;
+    let total_skipped: u64 = done
+        .iter()
+        .filter(|(_, s, _)| s.not_read.is_none())
+        .map(|(_, s, _)| s.skipped_lines)
+        .sum();
     html! {
         <div class="view files-view">
             <div class="stat-row">
-                <Stat label="files read" value={fmt::count(done.len() as u64)} />
+                <Stat label="files read" value={fmt::count(done.len() as u64 - not_read)} />
                 <Stat label="records" value={fmt::count(total_records)} id="total-records" />
                 <Stat label="timeline events" value={fmt::count(total_events)} />
                 <Stat label="lines skipped" value={fmt::count(total_skipped)} warn={total_skipped > 0} />
+                if not_read > 0 {
+                    <Stat label="members not read" value={fmt::count(not_read)} id="total-not-read" />
+                }
             </div>
             <table class="grid">
                 <thead><tr>
@@ -43,7 +52,7 @@ pub fn files_view(p: &FilesProps) -> Html {
                     { for done.iter().map(|(f, s, ms)| row(f, s, *ms)) }
                 </tbody>
             </table>
-            { for done.iter().filter(|(_, s, _)| !s.diagnostics.is_empty() || !s.notes.is_empty()).map(|(f, s, _)| diagnostics(f.id, s, &p.correct)) }
+            { for done.iter().filter(|(_, s, _)| s.not_read.is_none() && (!s.diagnostics.is_empty() || !s.notes.is_empty())).map(|(f, s, _)| diagnostics(f.id, s, &p.correct)) }
         </div>
     }
 }
@@ -53,6 +62,14 @@ fn row(f: &FileEntry, s: &FileSummary, ms: f64) -> Html {
         (Some(a), Some(b)) => format!("{} → {}", fmt_micros(a), fmt_micros(b)),
         _ => "no timestamps".into(),
     };
+    if let Some(why) = &s.not_read {
+        return html! {
+            <tr data-file={s.name.clone()} class="not-read">
+                <td class="mono" title={f.name.clone()}>{ &s.name }</td>
+                <td class="muted" colspan="7">{ "not read: " }{ why }</td>
+            </tr>
+        };
+    }
     let fmt_cls = if s.unrecognized() { "bad" } else { "" };
     html! {
         <tr data-file={s.name.clone()}>
@@ -62,10 +79,11 @@ fn row(f: &FileEntry, s: &FileSummary, ms: f64) -> Html {
             </td>
             <td class="num">{ fmt::bytes(s.bytes) }</td>
             <td class="num records">{ fmt::count(s.records) }</td>
-            <td class="num">{ fmt::count(s.events) }</td>
+            <td class="num events">{ fmt::count(s.events) }</td>
             <td class="mono small">{ range }</td>
-            <td class={classes!("num", (s.skipped_lines > 0).then_some("warn"))}>{ fmt::count(s.skipped_lines) }</td>
-            <td class="num muted">{ format!("{ms:.0} ms") }</td>
+            <td class={classes!("num", "skipped", (s.skipped_lines > 0).then_some("warn"))}>{ fmt::count(s.skipped_lines) }</td>
+            // Members of an archive are read in one pass: no read time of their own.
+            <td class="num muted">{ if f.bundle.is_some() && ms <= 0.0 { "—".to_string() } else { format!("{ms:.0} ms") } }</td>
         </tr>
     }
 }

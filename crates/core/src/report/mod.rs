@@ -9,7 +9,10 @@
 //! dataset; it travels only for files the user opted in ([`RawFile`]).
 //!
 //! Versioning: [`SCHEMA`] is bumped whenever the serialized shape of [`ReportState`] or of
-//! anything inside [`Dataset`] changes incompatibly. [`extract`] reads reports from
+//! anything inside [`Dataset`] changes incompatibly. Optional fields added with a default are
+//! compatible both ways and keep the number: `ParsedFile::source` (bundle members) is absent
+//! from older reports (read as `None`) and ignored by older builds (which then cannot re-read a
+//! member's raw lines, nothing else). [`extract`] reads reports from
 //! [`MIN_SCHEMA`]..=[`SCHEMA`] and rejects others with a message naming both versions.
 //! The core does no I/O and reads no clock: the caller supplies the creation time and the salt.
 
@@ -320,12 +323,20 @@ pub struct Restored {
 /// Turn a report state back into dataset files, so a report can be re-opened to keep working.
 pub fn restore(state: ReportState) -> Restored {
     let info = state.info();
-    let raws = (0..state.dataset.files.len())
+    let raws: Vec<Option<Vec<u8>>> = (0..state.dataset.files.len())
         .map(|i| state.raw_bytes(i))
         .collect();
+    let mut dataset = state.dataset;
+    // A member's embedded raw bytes are its own: no archive to reach it through any more.
+    for (f, raw) in dataset.files.iter_mut().zip(&raws) {
+        if let (Some(s), Some(_)) = (f.source.as_mut(), raw) {
+            s.reach.clear();
+            s.holder.clear();
+        }
+    }
     Restored {
         info,
-        dataset: state.dataset,
+        dataset,
         raws,
         texts: state.texts,
     }

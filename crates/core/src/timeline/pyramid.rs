@@ -127,7 +127,7 @@ impl LaneIndex {
             }
             running[local[(w & KIND_MASK) as usize] as usize] += 1;
         }
-        if top.len() % KIND_BLOCK == 0 {
+        if top.len().is_multiple_of(KIND_BLOCK) {
             kind_counts.extend_from_slice(&running);
         }
         LaneIndex {
@@ -157,7 +157,7 @@ impl LaneIndex {
     fn worst(&self, mut i: usize, j: usize) -> u32 {
         let mut acc = 0;
         while i < j {
-            if i % RUN == 0 && i + RUN <= j {
+            if i.is_multiple_of(RUN) && i + RUN <= j {
                 // The largest run that starts at `i` (alignment) and fits before `j`.
                 let r = i / RUN;
                 let fit = usize::BITS - 1 - ((j - i) / RUN).leading_zeros();

@@ -45,9 +45,9 @@ async function shownMembers(page, bundle) {
 
 /** The bundle's totals in the sidebar. */
 async function sidebarTotals(page, bundle) {
-  const item = page.locator(`.bundle-item[data-bundle="${bundle}"]`);
-  await item.waitFor();
-  const n = async c => Number((await item.locator(`.bundle-counts .${c}`).textContent()).replace(/[^0-9]/g, ''));
+  const item = `.bundle-item[data-bundle="${bundle}"]`;
+  await page.waitForSelector(item);
+  const n = async c => Number((await page.textContent(`${item} .bundle-counts .${c}`)).replace(/[^0-9]/g, ''));
   return { members: await n('members'), records: await n('records'), skipped: await n('skipped'), not_read: await n('not-read') };
 }
 

@@ -5,9 +5,9 @@
 //! report, from `window.WHODUNNIT_ASSETS` (set by the report's bootstrap), hands them to the
 //! worker with the options, and shows the exact size of the file it built before downloading it.
 
-use crate::app::{FileEntry, FileStatus};
 use crate::bridge::BridgeCtx;
 use crate::fmt;
+use crate::state::{FileEntry, FileStatus};
 use js_sys::{Object, Reflect, Uint8Array};
 use std::collections::BTreeSet;
 use std::rc::Rc;

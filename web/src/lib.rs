@@ -12,5 +12,6 @@ pub mod export_worker;
 pub mod fmt;
 pub mod folders;
 pub mod protocol;
+pub mod state;
 pub mod views;
 pub mod worker;

@@ -4,9 +4,8 @@
 use crate::input;
 use std::fmt::Write as _;
 use std::process::ExitCode;
-use whodunnit_core::goroutine::report::{
-    FrameView, GoroutineDiff, GoroutineReport, SnapshotInfo, SnapshotRef,
-};
+use whodunnit_core::goroutine::report::{FrameView, GoroutineReport, SnapshotInfo, SnapshotRef};
+use whodunnit_core::goroutine::GoroutineDiff;
 use whodunnit_core::goroutine::{diff, report, GoroutineQuery, Similarity};
 
 /// The subcommand's arguments.

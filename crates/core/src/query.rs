@@ -55,7 +55,7 @@ pub fn answer(ds: &Dataset, q: &Query) -> serde_json::Value {
             before,
             after,
             similarity,
-        } => serde_json::to_value(crate::goroutine::report::diff(
+        } => serde_json::to_value(crate::goroutine::diff::diff(
             ds,
             *before,
             *after,

@@ -471,7 +471,7 @@ fn diff_finds_goroutines_that_waited_longer_and_vanished() {
         },
         Similarity::Pointer,
     );
-    let n = |l: &[goroutine::report::DiffEntry]| l.iter().map(|e| e.count).sum::<u64>();
+    let n = |l: &[goroutine::DiffEntry]| l.iter().map(|e| e.count).sum::<u64>();
     assert_eq!(n(&d.waited_longer), 150);
     assert_eq!(n(&d.vanished), 1);
     assert_eq!(d.vanished[0].ids, vec![34]);

@@ -26,7 +26,7 @@ pub struct Props {
     pub set_window: Callback<Option<(i64, i64)>>,
     /// An evidence link's drill-down filters, applied when it changes.
     #[prop_or_default]
-    pub focus: Option<crate::app::Focus>,
+    pub focus: Option<crate::state::Focus>,
 }
 
 /// Sortable columns.
@@ -51,7 +51,7 @@ pub fn cost_view(p: &Props) -> Html {
         let filters = filters.clone();
         let by = by.clone();
         use_effect_with(p.focus.clone(), move |f| {
-            if let Some(crate::app::Focus::Cost { filters: fs, .. }) = f {
+            if let Some(crate::state::Focus::Cost { filters: fs, .. }) = f {
                 let last = fs.last().map(|(g, _)| *g).unwrap_or(GroupBy::User);
                 filters.set(fs.clone());
                 by.set(next_dimension(last, fs));

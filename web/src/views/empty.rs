@@ -1,6 +1,6 @@
 //! The first screen: what to drop, and a sample incident to try the tool without one.
 
-use crate::app::AddFiles;
+use crate::state::AddFiles;
 use js_sys::{Array, Promise};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::{spawn_local, JsFuture};

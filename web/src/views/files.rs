@@ -1,7 +1,7 @@
 //! The Files view: per file its format, records, time range and every diagnostic.
 
-use crate::app::{FileEntry, FileStatus};
 use crate::fmt;
+use crate::state::{FileEntry, FileStatus};
 use whodunnit_core::time::fmt_micros;
 use whodunnit_core::FileSummary;
 use yew::prelude::*;

@@ -1,8 +1,8 @@
 //! The Findings view: what the known incident patterns say happened, most severe first, each
 //! with its span, an explanation, and evidence that opens in the other views.
 
-use crate::app::Focus;
 use crate::fmt;
+use crate::state::Focus;
 use crate::views::timeline::sev_class;
 use crate::views::{use_query, Nothing};
 use whodunnit_core::findings::{Evidence, EvidenceKind, Finding, FindingsReport};

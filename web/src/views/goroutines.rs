@@ -6,9 +6,9 @@ use crate::views::{use_query, Nothing};
 use std::collections::HashSet;
 use whodunnit_core::goroutine::frame::Similarity;
 use whodunnit_core::goroutine::report::{
-    FrameView, GoroutineDiff, GoroutineQuery, GoroutineReport, GroupView, LockGroup, SnapshotInfo,
-    SnapshotRef,
+    FrameView, GoroutineQuery, GoroutineReport, GroupView, LockGroup, SnapshotInfo, SnapshotRef,
 };
+use whodunnit_core::goroutine::GoroutineDiff;
 use whodunnit_core::query::Query;
 use yew::prelude::*;
 
@@ -17,7 +17,7 @@ pub struct Props {
     pub generation: u32,
     /// An evidence link to a snapshot, applied when it changes.
     #[prop_or_default]
-    pub focus: Option<crate::app::Focus>,
+    pub focus: Option<crate::state::Focus>,
 }
 
 #[function_component(GoroutinesView)]
@@ -32,7 +32,7 @@ pub fn goroutines_view(p: &Props) -> Html {
     {
         let snapshot = snapshot.clone();
         use_effect_with(p.focus.clone(), move |f| {
-            if let Some(crate::app::Focus::Goroutines { file, snapshot: s }) = f {
+            if let Some(crate::state::Focus::Goroutines { file, snapshot: s }) = f {
                 snapshot.set(Some(SnapshotRef {
                     file: *file,
                     snapshot: *s,
@@ -371,7 +371,7 @@ fn diff_view(p: &DiffProps) -> Html {
     let Some(Ok(d)) = &*answer else {
         return html! { <div class="muted">{"comparing…"}</div> };
     };
-    let section = |title: &str, entries: &[whodunnit_core::goroutine::report::DiffEntry]| {
+    let section = |title: &str, entries: &[whodunnit_core::goroutine::DiffEntry]| {
         html! {
             <div class="card">
                 <h3>{ format!("{title} ({})", entries.iter().map(|e| e.count).sum::<u64>()) }</h3>

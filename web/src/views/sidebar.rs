@@ -2,8 +2,8 @@
 //! archive or folder grouped under it (collapsible), with the bundle's totals: members,
 //! records, lines skipped, members not read.
 
-use crate::app::{FileEntry, FileStatus};
 use crate::fmt;
+use crate::state::{FileEntry, FileStatus};
 use whodunnit_core::{BundleTotals, FileSummary};
 use yew::prelude::*;
 

@@ -2,9 +2,15 @@
 //! and which are still stuck in the same place, waiting longer (the signature of a hang).
 
 use super::frame::{normalize_args, Similarity};
+use super::in_files::goroutine_data;
 use super::intern::FxMap;
-use super::report::{entry, DiffEntry, GoroutineDiff};
+use super::report::{
+    frame_view, snapshot_label, stack_views, FrameView, SnapshotInfo, SnapshotRef,
+};
 use super::Data;
+use crate::dataset::Dataset;
+use crate::time::{fmt_micros, NO_TIME};
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// A goroutine's story as text, comparable across files (string ids differ per file).
@@ -149,4 +155,130 @@ pub fn compare(a: &Data, sa: usize, b: &Data, sb: usize, sim: Similarity) -> Gor
         out.unchanged
     );
     out
+}
+
+/// Goroutines that appeared, vanished or waited longer between two snapshots of one process.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GoroutineDiff {
+    /// The earlier snapshot.
+    pub before: Option<SnapshotInfo>,
+    /// The later snapshot.
+    pub after: Option<SnapshotInfo>,
+    /// Goroutines only in the later snapshot (or moved to a new stack).
+    pub appeared: Vec<DiffEntry>,
+    /// Goroutines only in the earlier snapshot (or moved away from this stack).
+    pub vanished: Vec<DiffEntry>,
+    /// Same goroutine, same stack, longer wait: still stuck.
+    pub waited_longer: Vec<DiffEntry>,
+    /// Goroutines present in both, unchanged.
+    pub unchanged: u64,
+    /// `+12 appeared, −3 vanished, 150 still blocked and waiting longer`.
+    pub summary: String,
+    /// Remarks for the user.
+    pub notes: Vec<String>,
+}
+
+/// A group of goroutines in a diff.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DiffEntry {
+    /// How many goroutines.
+    pub count: u64,
+    /// Goroutine state as printed.
+    pub state: String,
+    /// Short title: the innermost non-runtime function and the state.
+    pub title: String,
+    /// Its stack, innermost first.
+    pub frames: Vec<FrameView>,
+    /// The `created by` frame of the first member.
+    pub created_by: Option<FrameView>,
+    /// Goroutine IDs (at most 200).
+    pub ids: Vec<u64>,
+    /// `3 min → 5 min` for goroutines that waited longer.
+    pub wait_change: String,
+}
+
+/// Compare two snapshots (typically two dumps of the same process, minutes apart).
+pub fn diff(
+    ds: &Dataset,
+    before: SnapshotRef,
+    after: SnapshotRef,
+    sim: Similarity,
+) -> GoroutineDiff {
+    let get = |r: SnapshotRef| {
+        ds.files
+            .get(r.file)
+            .and_then(goroutine_data)
+            .filter(|d| r.snapshot < d.snapshots.len())
+    };
+    let (Some(a), Some(b)) = (get(before), get(after)) else {
+        return GoroutineDiff {
+            notes: vec!["Both snapshots must exist to compare them.".into()],
+            ..GoroutineDiff::default()
+        };
+    };
+    let info = |r: SnapshotRef, d: &Data| {
+        let s = &d.snapshots[r.snapshot];
+        let name = &ds.files[r.file].meta.name;
+        SnapshotInfo {
+            file: r.file,
+            file_name: name.clone(),
+            snapshot: r.snapshot,
+            kind: s.kind,
+            title: s.title.clone(),
+            goroutines: s.total,
+            groups: 0,
+            lock_groups: 0,
+            time: s.time,
+            time_text: fmt_micros(s.time),
+            line: s.line,
+            truncated: s.truncated,
+            label: snapshot_label(name, r.snapshot, d.snapshots.len(), &s.title, s.total),
+            system_stacks: Vec::new(),
+        }
+    };
+    let mut out = compare(a, before.snapshot, b, after.snapshot, sim);
+    out.before = Some(info(before, a));
+    out.after = Some(info(after, b));
+    if out.before.as_ref().map(|s| s.time) != Some(NO_TIME)
+        && out.after.as_ref().map(|s| s.time) != Some(NO_TIME)
+    {
+        let dt = out.after.as_ref().unwrap().time - out.before.as_ref().unwrap().time;
+        out.notes.push(format!(
+            "The second dump was taken {} after the first.",
+            crate::time::fmt_duration(dt)
+        ));
+    }
+    out
+}
+
+/// One diff entry: the members' shared stack, state and IDs.
+fn entry(data: &Data, members: &[usize], wait_change: String) -> DiffEntry {
+    let g = &data.goroutines[members[0]];
+    let frames = stack_views(data, g.stack);
+    let state = data.str(g.state).to_string();
+    let top = frames
+        .iter()
+        .find(|f| !f.runtime && !f.stdlib)
+        .or(frames.first())
+        .map(|f| f.func.clone())
+        .unwrap_or_default();
+    DiffEntry {
+        count: members
+            .iter()
+            .map(|&gi| data.goroutines[gi].count as u64)
+            .sum(),
+        title: format!("{top} · {state}"),
+        state,
+        frames,
+        created_by: g
+            .created_by
+            .and_then(|f| data.frames.get(f as usize))
+            .map(|f| frame_view(data, f)),
+        ids: members
+            .iter()
+            .filter_map(|&gi| data.goroutines[gi].id)
+            .take(200)
+            .collect(),
+        wait_change,
+    }
 }

@@ -22,9 +22,10 @@ pub mod tree;
 pub mod unwrap;
 pub mod waits;
 
+pub use diff::{diff, DiffEntry, GoroutineDiff};
 pub use frame::Similarity;
 pub use in_files::goroutine_data;
-pub use report::{diff, report, report_with_members, GoroutineQuery, GoroutineReport};
+pub use report::{report, report_with_members, GoroutineQuery, GoroutineReport};
 
 use crate::diag::DiagKind;
 use crate::event::{NewEvent, Severity};

@@ -436,7 +436,7 @@ fn examples_inner(p: &ExamplesProps) -> Html {
                         <td><button class="link" {onclick}>{"raw"}</button></td>
                     </tr>
                     if let Some(raw) = shown {
-                        <tr><td colspan="10"><div class="raw mono">{ match raw { Some(r) => r.lines.join("\n"), None => "reading…".into() } }</div></td></tr>
+                        <tr><td colspan="10"><div class="raw mono wrap">{ match raw { Some(r) => r.lines.join("\n"), None => "reading…".into() } }</div></td></tr>
                     }
                     </>
                 }
@@ -585,7 +585,10 @@ fn fmt_in_flight(v: f64) -> String {
     } else if v >= 0.1 {
         format!("{v:.2}")
     } else {
-        format!("{v:.1e}")
+        // Two significant digits as a plain decimal (0.052, 0.0031): SREs read an axis, not
+        // scientific notation.
+        let digits = (1 - v.log10().floor() as i32).clamp(2, 9) as usize;
+        format!("{v:.digits$}")
     }
 }
 

@@ -720,3 +720,44 @@ fn journald_json_message_as_byte_array_and_wrapper_identifiers() {
         "Skipping pod synchronization err=<*>"
     );
 }
+
+/// What `kubectl logs --timestamps` (must-gather's `current.log`) and the kubelet's CRI files
+/// (`/var/log/pods/…/0.log`) make of a klog file — a timestamp (and a stream) on every line,
+/// the container's directory as the name — reads as the file itself: the same records (a
+/// multi-line value or a healthz report's lines stay one record), kinds and lanes.
+#[test]
+fn timestamped_and_cri_copies_of_klog_read_as_the_klog_file() {
+    let Some(root) = whodunnit_testdata::corpus_root() else {
+        return;
+    };
+    for (file, comp) in [
+        ("kube-apiserver.log.gz", "kube-apiserver"),
+        ("kube-controller-manager.log.gz", "kube-controller-manager"),
+    ] {
+        let raw = whodunnit_testdata::gunzip_if(
+            std::fs::read(root.join("live-controlplane").join(file)).unwrap(),
+        );
+        let text = String::from_utf8(raw.clone()).unwrap();
+        let plain = parse_named(file.trim_end_matches(".gz"), &raw);
+        let lanes = |f: &ParsedFile| f.events.lanes.strings.clone();
+        for (name, wrapped) in [
+            (
+                format!(
+                    "must-gather/namespaces/ns/pods/{comp}-master-0/{comp}/{comp}/logs/current.log"
+                ),
+                whodunnit_testdata::bundles::oc_timestamps(&text, 2026),
+            ),
+            (
+                format!("var/log/pods/kube-system_{comp}-master-0_0f1e/{comp}/0.log"),
+                whodunnit_testdata::bundles::cri(&text, 2026),
+            ),
+        ] {
+            let f = parse_named(&name, wrapped.as_bytes());
+            assert_eq!(f.lines, plain.lines, "{name}");
+            assert_eq!(f.records, plain.records, "{name}: records");
+            assert_eq!(f.diags.skipped_lines, 0, "{name}");
+            assert_eq!(kind_counts(&f), kind_counts(&plain), "{name}: kinds");
+            assert_eq!(lanes(&f), lanes(&plain), "{name}: lanes");
+        }
+    }
+}

@@ -93,7 +93,7 @@ fn journal_short(s: &str, year: i32, host: &str, unit: &str, pid: u32) -> String
 }
 
 /// A CRI container log (`/var/log/pods/…/0.log`): `<RFC 3339 nano> stderr F line`.
-fn cri(s: &str, year: i32) -> String {
+pub fn cri(s: &str, year: i32) -> String {
     stamped(s, year)
         .into_iter()
         .map(|(t, l)| format!("{} stderr F {l}\n", t.format("%Y-%m-%dT%H:%M:%S%.9fZ")))
@@ -101,7 +101,7 @@ fn cri(s: &str, year: i32) -> String {
 }
 
 /// `oc logs --timestamps` (what must-gather's `current.log` holds): `<RFC 3339 nano> line`.
-fn oc_timestamps(s: &str, year: i32) -> String {
+pub fn oc_timestamps(s: &str, year: i32) -> String {
     stamped(s, year)
         .into_iter()
         .map(|(t, l)| format!("{} {l}\n", t.format("%Y-%m-%dT%H:%M:%S%.9fZ")))

@@ -107,11 +107,25 @@ pub fn syslog_tail(b: &[u8], mut i: usize) -> Option<(&[u8], &[u8], usize)> {
     while b.get(i) == Some(&b' ') {
         i += 1;
     }
+    // `2026-11-30T03:27:57.537299Z I1130 03:27:57.537299 6161 flags.go:64] …` (`kubectl logs
+    // --timestamps`, must-gather's current.log) is a klog line behind a timestamp, not a host
+    // `I1130` and an identifier `03`.
+    if super::klog::klog(&b[i..]).is_some() {
+        return None;
+    }
     let hs = i;
     while i < b.len() && b[i] != b' ' {
         i += 1;
     }
     let host = &b[hs..i];
+    // A host name is letters, digits, `-`, `.`, `_`: `[-]informer-sync failed: …` (a healthz
+    // report's next line behind a timestamp) names no host.
+    if !host
+        .iter()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'.' | b'_'))
+    {
+        return None;
+    }
     i += 1;
     let is = i;
     // The identifier ends at `[pid]:` or `:`; it has no spaces.

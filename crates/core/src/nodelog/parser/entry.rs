@@ -247,6 +247,7 @@ impl Parser {
         }
         self.slot_count[slot] += 1;
         self.cur = Some(idx);
+        self.cur_stamped_klog = None;
         if t != NO_TIME {
             self.cur_time = t;
             self.cur_prov = prov;

@@ -47,6 +47,9 @@ pub struct Parser {
     /// Label id → (template id, label suffix such as ` [code=Unavailable]`).
     label_tid: Vec<(u32, Option<Box<str>>)>,
     cur: Option<usize>,
+    /// The current record is a klog line behind a per-line time (`kubectl logs --timestamps`,
+    /// CRI): its time, for the unheaded lines of the same message that follow it.
+    cur_stamped_klog: Option<Micros>,
     cur_time: Micros,
     /// `cur_time`'s year is provisional (see [`years`]).
     cur_prov: bool,
@@ -156,12 +159,7 @@ impl Parser {
     /// A parser for a file whose first lines are `sample` (the registry's sniffing sample):
     /// a sample of several line formats makes the file `mixed` (see the module docs).
     pub fn for_sample(meta: &FileMeta, sample: &[&[u8]]) -> Self {
-        let base = meta
-            .name
-            .rsplit(['/', '\\'])
-            .next()
-            .unwrap_or(&meta.name)
-            .to_string();
+        let base = source_name(&meta.name).to_string();
         let comp_guess = COMPONENTS
             .iter()
             .find(|c| base.contains(*c))
@@ -176,6 +174,7 @@ impl Parser {
             miner: Miner::default(),
             label_tid: Vec::new(),
             cur: None,
+            cur_stamped_klog: None,
             cur_time: NO_TIME,
             cur_prov: false,
             mixed: mixed(sample),
@@ -221,12 +220,17 @@ impl Parser {
     pub fn line(&mut self, line: &[u8], at: LineAt, cx: &mut ParseCx<'_>) {
         let end = at.offset + line.len() as u64;
         if self.ml_value {
-            self.extend(cx, line, at, end);
-            let t = trim_start(line);
-            if t.first() == Some(&b'>') {
-                self.ml_value = false;
+            let payload = value_payload(line);
+            // A klog header ends a value left open (a `>` line lost, a file cut): the rest of
+            // the file must not become one record's continuation.
+            if super::lines::klog::klog(payload).is_none() {
+                self.extend(cx, line, at, end);
+                if trim_start(payload).first() == Some(&b'>') {
+                    self.ml_value = false;
+                }
+                return;
             }
-            return;
+            self.ml_value = false;
         }
         if line.iter().all(u8::is_ascii_whitespace) {
             if self.cur.is_some() && self.partial.is_none() {
@@ -278,11 +282,16 @@ impl Parser {
                 end: i,
             } => {
                 self.count(LineFormat::Iso);
-                self.stamped(time, zoned, cx);
                 let msg = trim_start(&line[i..]);
+                if self.continues_stamped(time, msg) {
+                    self.extend(cx, line, at, end);
+                    return;
+                }
+                self.stamped(time, zoned, cx);
                 let lane = self.take_lane(Some(format));
                 self.entry_with_inner(cx, at, end - at.offset, time, false, None, &lane, line, msg);
                 self.put_lane(Some(format), lane);
+                self.stamped_record(time, msg);
             }
             Head::Klog(h) => {
                 self.count(LineFormat::Klog);
@@ -309,6 +318,21 @@ impl Parser {
     /// The lane for a line of `format` (`None`: plain text) that names no source itself: the
     /// file's lane, or in a `mixed` file the file's lane and the line's format. Taken out and
     /// put back ([`Self::put_lane`]) so the hot path does not allocate.
+    /// Whether a line stamped `time` whose payload is `msg` continues the current record:
+    /// `kubectl logs --timestamps` and the CRI log format stamp every line of a multi-line
+    /// message with the time it was written, so an unheaded line stamped exactly like the klog
+    /// record before it is that record's next line, as it is in the unstamped file.
+    fn continues_stamped(&self, time: Micros, msg: &[u8]) -> bool {
+        self.cur.is_some()
+            && self.cur_stamped_klog == Some(time)
+            && super::lines::klog::klog(msg).is_none()
+    }
+
+    /// After a stamped record with payload `msg`: remember it if it is a klog line.
+    fn stamped_record(&mut self, time: Micros, msg: &[u8]) {
+        self.cur_stamped_klog = super::lines::klog::klog(msg).is_some().then_some(time);
+    }
+
     fn take_lane(&mut self, format: Option<LineFormat>) -> String {
         if !self.mixed {
             return std::mem::take(&mut self.file_lane);
@@ -621,6 +645,40 @@ impl Parser {
             self.feed_dump(cx, line, at, end);
         }
     }
+}
+
+/// The name that says what wrote a file: its own, or — for the generic names the kubelet and
+/// must-gather give container logs (`/var/log/pods/…/kube-proxy/0.log`,
+/// `…/kube-apiserver/logs/current.log`) — its container's directory.
+fn source_name(path: &str) -> &str {
+    let mut parts = path.rsplit(['/', '\\']).filter(|p| !p.is_empty());
+    let base = parts.next().unwrap_or(path);
+    let numbered = |n: &str| {
+        n.strip_suffix(".log")
+            .is_some_and(|d| !d.is_empty() && d.bytes().all(|c| c.is_ascii_digit()))
+    };
+    let generic = matches!(
+        base,
+        "current.log" | "previous.log" | "current.insecure.log" | "previous.insecure.log"
+    ) || numbered(base);
+    if !generic {
+        return base;
+    }
+    parts.find(|d| *d != "logs").unwrap_or(base)
+}
+
+/// A line inside a multi-line klog value, without the prefix its writer put on every line:
+/// `kubectl logs --timestamps` (and must-gather's `current.log`) an RFC 3339 time, the CRI log
+/// format a time and `stdout F`.
+fn value_payload(line: &[u8]) -> &[u8] {
+    let Some((_, i, _)) = super::stamp::iso(line) else {
+        return line;
+    };
+    let rest = &line[i..];
+    if super::lines::cri::is_stream(rest) {
+        return rest.get(10..).unwrap_or_default();
+    }
+    rest.strip_prefix(b" ").unwrap_or(rest)
 }
 
 fn trim_start(b: &[u8]) -> &[u8] {

@@ -51,6 +51,10 @@ impl Parser {
             }
             return;
         }
+        if self.partial.is_none() && self.continues_stamped(t, msg) {
+            self.extend(cx, line, at, end);
+            return;
+        }
         let lane = self.take_lane(Some(LineFormat::Cri));
         self.utc_wrapper = zoned;
         match self.partial.take() {
@@ -73,7 +77,10 @@ impl Parser {
                     &p.buf,
                 );
             }
-            None => self.entry_with_inner(cx, at, end - at.offset, t, false, None, &lane, msg, msg),
+            None => {
+                self.entry_with_inner(cx, at, end - at.offset, t, false, None, &lane, msg, msg);
+                self.stamped_record(t, msg);
+            }
         }
         self.utc_wrapper = false;
         self.put_lane(Some(LineFormat::Cri), lane);

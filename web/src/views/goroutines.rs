@@ -149,7 +149,7 @@ pub fn goroutines_view(p: &Props) -> Html {
             if !r.wait_sites.is_empty() {
                 <h2 class="section">{"Waiting at one call site (no mutex)"}</h2>
                 <table class="grid wait-sites">
-                    <thead><tr><th class="num">{"waiters"}</th><th>{"state"}</th><th>{"call site"}</th><th>{"printed waits (min)"}</th><th>{"oldest"}</th></tr></thead>
+                    <thead><tr><th class="num">{"waiters"}</th><th>{"state"}</th><th>{"call site"}</th><th>{"printed waits (min)"}</th><th>{"oldest"}</th><th>{"snapshot"}</th></tr></thead>
                     <tbody>
                     { for r.wait_sites.iter().map(|w| html! {
                         <tr class="wait-site">
@@ -161,6 +161,7 @@ pub fn goroutines_view(p: &Props) -> Html {
                                 if let Some(p) = &w.periodicity { <div class="periodic">{"⟳ "}{ p }</div> }
                             </td>
                             <td class="small">{ w.oldest.map(|(id, _)| format!("goroutine {id}: {}", w.oldest_range)).unwrap_or_default() }</td>
+                            <td class="muted small">{ snapshot_label(&r, w.file, w.snapshot) }</td>
                         </tr>
                     }) }
                     </tbody>
@@ -180,7 +181,7 @@ pub fn goroutines_view(p: &Props) -> Html {
                             <td class="num">{ &g.wait_text }</td>
                             <td class="mono small">{ if open { "▾ " } else { "▸ " } }{ &g.title }</td>
                             <td class="mono small">{ g.created_by.as_ref().map(|c| c.func.clone()).unwrap_or_default() }</td>
-                            <td class="muted small">{ r.snapshots.iter().find(|s| s.file == g.file && s.snapshot == g.snapshot).map(|s| s.label.clone()).unwrap_or_default() }</td>
+                            <td class="muted small">{ snapshot_label(&r, g.file, g.snapshot) }</td>
                         </tr>
                         if open {
                             <tr><td colspan="6">{ group_detail(g, rt) }</td></tr>
@@ -392,4 +393,14 @@ fn diff_view(p: &DiffProps) -> Html {
             { section("Still blocked, waiting longer", &d.waited_longer) }
         </div>
     }
+}
+
+/// How a snapshot is named in the tables (file, dump number, time): rows of several snapshots
+/// must say which dump they come from.
+fn snapshot_label(r: &GoroutineReport, file: usize, snapshot: usize) -> String {
+    r.snapshots
+        .iter()
+        .find(|s| s.file == file && s.snapshot == snapshot)
+        .map(|s| s.label.clone())
+        .unwrap_or_default()
 }

@@ -279,8 +279,17 @@ pub fn period(ages: &[(u32, u64)]) -> Option<(u32, u64)> {
     Some((g, c))
 }
 
+/// What the waiters of a periodic pile-up wait behind, for [`periodicity`]'s sentence.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Behind {
+    /// A mutex whose holder has not let go.
+    Lock,
+    /// One call site (a channel, a pipe, a process): no Go lock in sight.
+    Site,
+}
+
 /// [`period`] as a sentence: "one new waiter every ~2m (ages 1–299 min): …".
-pub fn periodicity(ages: &[(u32, u64)]) -> Option<String> {
+pub fn periodicity(ages: &[(u32, u64)], behind: Behind) -> Option<String> {
     let (g, c) = period(ages)?;
     let (lo, hi) = (ages[0].0, ages[ages.len() - 1].0);
     let who = if c == 1 {
@@ -288,9 +297,14 @@ pub fn periodicity(ages: &[(u32, u64)]) -> Option<String> {
     } else {
         format!("~{c} new waiters")
     };
-    Some(format!(
-        "{who} every ~{g}m (ages {lo}–{hi} min): a periodic caller keeps queuing behind a holder that has not released the lock for at least {hi} min"
-    ))
+    Some(match behind {
+        Behind::Lock => format!(
+            "{who} every ~{g}m (ages {lo}–{hi} min): a periodic caller keeps queuing behind a holder that has not released the lock for at least {hi} min"
+        ),
+        Behind::Site => format!(
+            "{who} every ~{g}m (ages {lo}–{hi} min): a periodic caller keeps arriving here and none has got past it for at least {hi} min"
+        ),
+    })
 }
 
 #[cfg(test)]
@@ -300,10 +314,10 @@ mod tests {
     #[test]
     fn periodic_ages() {
         let ages: Vec<(u32, u64)> = (0..10).map(|i| (i * 2 + 1, 1)).collect();
-        assert!(periodicity(&ages)
+        assert!(periodicity(&ages, Behind::Lock)
             .unwrap()
             .starts_with("one new waiter every ~2m"));
-        assert_eq!(periodicity(&[(1, 50), (2, 1), (30, 1)]), None);
+        assert_eq!(periodicity(&[(1, 50), (2, 1), (30, 1)], Behind::Lock), None);
         let h = histogram(&[(0, 2), (3, 1)]);
         assert_eq!(h.len(), 4);
         assert_eq!(h[0].label, "<1m");

@@ -691,7 +691,7 @@ fn lock_view(data: &Data, file: usize, l: &Lock, find_holders: bool) -> LockGrou
         histogram: contention::histogram(&ages),
         oldest_minutes: oldest,
         newest_minutes: newest,
-        periodicity: contention::periodicity(&ages),
+        periodicity: contention::periodicity(&ages, contention::Behind::Lock),
         period_minutes: contention::period(&ages).map(|p| p.0),
         ages: ages
             .iter()

@@ -173,7 +173,7 @@ pub fn site_view(data: &Data, file: usize, w: &SiteWaiters) -> WaitSiteView {
             w.line
         ),
         waiters: w.waiters,
-        periodicity: super::contention::periodicity(&ages),
+        periodicity: super::contention::periodicity(&ages, super::contention::Behind::Site),
         ages,
         oldest,
         oldest_range,

@@ -8,14 +8,9 @@ use whodunnit_core::{report, Dataset, FileIngest, FileMeta, ParsedFile};
 /// Chunk size for reads; the same order as the browser's Blob slices.
 const CHUNK: usize = 4 << 20;
 
-/// Read one file. Errors are I/O errors only: content problems end up in diagnostics.
-pub fn read_file(path: &str) -> std::io::Result<ParsedFile> {
-    let mut f = File::open(path)?;
-    let md = f.metadata()?;
-    if md.is_dir() {
-        return Err(std::io::Error::other("is a directory"));
-    }
-    let meta = FileMeta {
+/// What the core is told about a file on disk.
+pub fn file_meta(path: &str, md: &std::fs::Metadata) -> FileMeta {
+    FileMeta {
         name: path.to_string(),
         size: Some(md.len()),
         last_modified_ms: md
@@ -23,8 +18,17 @@ pub fn read_file(path: &str) -> std::io::Result<ParsedFile> {
             .ok()
             .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
             .map(|d| d.as_millis() as i64),
-    };
-    let mut ing = FileIngest::new(meta);
+    }
+}
+
+/// Read one file. Errors are I/O errors only: content problems end up in diagnostics.
+pub fn read_file(path: &str) -> std::io::Result<ParsedFile> {
+    let mut f = File::open(path)?;
+    let md = f.metadata()?;
+    if md.is_dir() {
+        return Err(std::io::Error::other("is a directory"));
+    }
+    let mut ing = FileIngest::new(file_meta(path, &md));
     let mut buf = vec![0u8; CHUNK];
     loop {
         let n = f.read(&mut buf)?;
@@ -56,7 +60,10 @@ pub fn read_report(path: &str) -> Option<Result<Vec<ParsedFile>, String>> {
 pub fn read_all(paths: &[String]) -> (Dataset, usize) {
     let mut ds = Dataset::default();
     let mut failed = 0;
+    // Read on every core (crate::parallel); added below in the order given.
+    let mut parsed = crate::parallel::read_files(paths).into_iter();
     for p in paths {
+        let read = parsed.next().flatten();
         match read_report(p) {
             Some(Ok(files)) => {
                 files.into_iter().for_each(|f| {
@@ -71,7 +78,7 @@ pub fn read_all(paths: &[String]) -> (Dataset, usize) {
             }
             None => {}
         }
-        match read_file(p) {
+        match read.unwrap_or_else(|| read_file(p)) {
             Ok(f) => {
                 ds.add(f);
             }

@@ -8,6 +8,7 @@ mod cmd_report;
 mod cmd_timeline;
 mod disk;
 mod input;
+mod parallel;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;

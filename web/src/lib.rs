@@ -9,6 +9,7 @@ pub mod app;
 pub mod bridge;
 pub mod export;
 pub mod export_worker;
+pub mod fit;
 pub mod fmt;
 pub mod protocol;
 pub mod views;

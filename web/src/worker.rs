@@ -256,6 +256,7 @@ fn pump(state: &Shared) {
                     whodunnit_core::nodelog::resolve_years(&mut s.ds);
                     let summary = Box::new(FileSummary::of(&s.ds.files[i]));
                     drop(s);
+                    crate::fit::report_memory();
                     post(&FromWorker::Done {
                         id,
                         summary,
@@ -303,6 +304,7 @@ async fn read_file(
     };
     let mut ing = FileIngest::new(meta);
     let mut pos = 0;
+    let before = crate::fit::wasm_bytes();
     while pos < total {
         if state.borrow_mut().cancelled.remove(&id) {
             return Ok(None);
@@ -311,6 +313,7 @@ async fn read_file(
         let bytes = slice_bytes(file, pos, end).await?;
         ing.push(&bytes);
         pos = end;
+        crate::fit::check(&ing, pos, total, before)?;
         post(&FromWorker::Progress {
             id,
             total,

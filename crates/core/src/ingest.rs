@@ -117,6 +117,23 @@ impl FileIngest {
         }
     }
 
+    /// The format decided so far (`Unknown` while sniffing).
+    pub fn format(&self) -> Format {
+        self.format
+    }
+
+    /// Memory the whole file will take once read, in bytes, projected from the records per byte
+    /// read so far and [`Format::peak_bytes_per_record`]; `total_in` is the file's size (as fed:
+    /// compressed for gzip). `None` before 1 MiB is read or the format is known.
+    pub fn projected_memory(&self, total_in: u64) -> Option<u64> {
+        let per_record = self.format.peak_bytes_per_record();
+        if self.bytes_in < 1 << 20 || per_record == 0 {
+            return None;
+        }
+        let records = self.records as f64 * total_in as f64 / self.bytes_in as f64;
+        Some((records * per_record as f64) as u64)
+    }
+
     pub fn progress(&self) -> Progress {
         Progress {
             bytes_in: self.bytes_in,

@@ -649,6 +649,7 @@ fn push_timeline(d: &Data, cx: &mut ParseCx<'_>) {
     let mut kinds: fasthash::FxMap<(u32, u16), (String, Severity)> = Default::default();
     let mut labels: fasthash::FxMap<(u32, u32, u32), String> = Default::default();
     let mut lane_buf = String::new();
+    cx.events.reserve_exact(r.len());
     for i in 0..r.len() {
         let code_class = match r.code[i] {
             c @ (429 | 401 | 403) => c,

@@ -376,31 +376,33 @@ impl Builder {
         }
     }
 
-    /// Make room for about `n` requests.
+    /// Make room for exactly `n` more requests. The columns grow by a quarter at a time
+    /// (see `push_row`), not by doubling: in wasm memory never shrinks, and a doubled column
+    /// set can be half empty at the end of a large file.
     pub fn reserve(&mut self, n: usize) {
         let r = &mut self.data.requests;
-        r.received.reserve(n);
-        r.done.reserve(n);
-        r.user.reserve(n);
-        r.groups.reserve(n);
-        r.impersonated.reserve(n);
-        r.user_agent.reserve(n);
-        r.source_ip.reserve(n);
-        r.verb.reserve(n);
-        r.resource.reserve(n);
-        r.subresource.reserve(n);
-        r.api_group.reserve(n);
-        r.namespace.reserve(n);
-        r.name.reserve(n);
-        r.code.reserve(n);
-        r.flags.reserve(n);
-        r.limit.reserve(n);
-        r.apf_pl.reserve(n);
-        r.apf_fs.reserve(n);
-        r.apiserver.reserve(n);
-        r.line.reserve(n);
-        r.offset.reserve(n);
-        r.len.reserve(n);
+        r.received.reserve_exact(n);
+        r.done.reserve_exact(n);
+        r.user.reserve_exact(n);
+        r.groups.reserve_exact(n);
+        r.impersonated.reserve_exact(n);
+        r.user_agent.reserve_exact(n);
+        r.source_ip.reserve_exact(n);
+        r.verb.reserve_exact(n);
+        r.resource.reserve_exact(n);
+        r.subresource.reserve_exact(n);
+        r.api_group.reserve_exact(n);
+        r.namespace.reserve_exact(n);
+        r.name.reserve_exact(n);
+        r.code.reserve_exact(n);
+        r.flags.reserve_exact(n);
+        r.limit.reserve_exact(n);
+        r.apf_pl.reserve_exact(n);
+        r.apf_fs.reserve_exact(n);
+        r.apiserver.reserve_exact(n);
+        r.line.reserve_exact(n);
+        r.offset.reserve_exact(n);
+        r.len.reserve_exact(n);
     }
 
     /// Add one event. Returns whether it was a new request (not a later stage of a known one).
@@ -621,6 +623,10 @@ impl Builder {
         loc: Loc,
     ) -> u32 {
         let row = self.data.requests.len() as u32;
+        let r = &self.data.requests;
+        if r.received.len() == r.received.capacity() {
+            self.reserve((r.len() / 4).max(4096));
+        }
         let uri = ev.request_uri.as_deref().unwrap_or("");
         let mut q = QueryFlags::of(uri);
         if ev.request_uri.is_none() {
@@ -727,9 +733,8 @@ impl Builder {
         }
         open.sort_by_key(|o| o.req);
         self.data.open = open;
-        for s in &self.strings.strings {
-            self.data.strings.intern(s);
-        }
+        // Moved, not copied: the table's lookup index is rebuilt only if someone interns later.
+        self.data.strings.strings = std::mem::take(&mut self.strings.strings);
         let names = [
             "RequestReceived",
             "ResponseStarted",

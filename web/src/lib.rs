@@ -12,5 +12,6 @@ pub mod export_worker;
 pub mod fit;
 pub mod fmt;
 pub mod protocol;
+pub mod slices;
 pub mod views;
 pub mod worker;

@@ -280,7 +280,7 @@ pub(crate) async fn slice_bytes(blob: &Blob, start: u64, end: u64) -> Result<Vec
     Ok(Uint8Array::new(&buf).to_vec())
 }
 
-fn js_err(e: JsValue) -> String {
+pub(crate) fn js_err(e: JsValue) -> String {
     e.as_string()
         .or_else(|| {
             Reflect::get(&e, &"message".into())
@@ -303,16 +303,14 @@ async fn read_file(
         last_modified_ms: Some(file.last_modified() as i64),
     };
     let mut ing = FileIngest::new(meta);
-    let mut pos = 0;
     let before = crate::fit::wasm_bytes();
-    while pos < total {
+    let mut slices = crate::slices::Slices::new(file, total, SLICE)?;
+    while let Some(next) = slices.next().await {
         if state.borrow_mut().cancelled.remove(&id) {
             return Ok(None);
         }
-        let end = (pos + SLICE).min(total);
-        let bytes = slice_bytes(file, pos, end).await?;
-        ing.push(&bytes);
-        pos = end;
+        let (bytes, pos) = next?;
+        ing.push(bytes);
         crate::fit::check(&ing, pos, total, before)?;
         post(&FromWorker::Progress {
             id,

@@ -319,6 +319,7 @@ fn pump(state: &Shared) {
                         *m.summary = FileSummary::of(f);
                     }
                     drop(s);
+                    crate::fit::report_memory();
                     let millis = js_sys::Date::now() - started;
                     match (unpacked, members.pop()) {
                         (false, Some(m)) => post(&FromWorker::Done {
@@ -349,7 +350,7 @@ pub(crate) async fn slice_bytes(blob: &Blob, start: u64, end: u64) -> Result<Vec
     Ok(Uint8Array::new(&buf).to_vec())
 }
 
-fn js_err(e: JsValue) -> String {
+pub(crate) fn js_err(e: JsValue) -> String {
     e.as_string()
         .or_else(|| {
             Reflect::get(&e, &"message".into())
@@ -376,16 +377,36 @@ async fn read_file(
         Some((dir, rel)) => BundleReader::in_folder(meta, dir, rel),
         None => BundleReader::new(meta),
     };
+    let before = crate::fit::wasm_bytes();
+    // Sequential reads (a log, a tar, a compressed file) take the slices `Slices` reads ahead
+    // on another core; the jumps of a zip (its directory, then each entry) are read here.
+    let mut ahead: Option<crate::slices::Slices> = None;
     while let Some((a, b)) = r.want() {
         if state.borrow_mut().cancelled.remove(&id) {
             return Ok(None);
         }
-        let end = b.min(total).min(a + SLICE);
-        let bytes = slice_bytes(file, a.min(total), end.max(a.min(total))).await?;
-        r.feed(&bytes);
+        let sequential = ahead.as_ref().map_or(a == 0, |s| s.position() == a);
+        if sequential {
+            let s = match &mut ahead {
+                Some(s) => s,
+                None => ahead.insert(crate::slices::Slices::new(file, total, SLICE)?),
+            };
+            match s.next().await {
+                Some(got) => {
+                    let (bytes, _) = got?;
+                    feed_in_order(&mut r, a, bytes);
+                }
+                None => r.feed(&[]),
+            }
+        } else {
+            let end = b.min(total).min(a + SLICE);
+            let bytes = slice_bytes(file, a.min(total), end.max(a.min(total))).await?;
+            r.feed(&bytes);
+        }
         let mut progress = r.progress();
+        crate::fit::check(r.projected_memory(total), progress.bytes_in, total, before)?;
         // A zip is read by ranges: progress in bytes is where reading is.
-        progress.bytes_in = progress.bytes_in.max(end.min(total));
+        progress.bytes_in = progress.bytes_in.max(a.min(total));
         post(&FromWorker::Progress {
             id,
             total,
@@ -393,6 +414,23 @@ async fn read_file(
         });
     }
     Ok(Some(r.finish()))
+}
+
+/// Feed a slice read from offset `at` to `r` in the pieces it asks for (it may ask for less
+/// than a slice at a time).
+fn feed_in_order(r: &mut BundleReader, mut at: u64, mut bytes: &[u8]) {
+    while !bytes.is_empty() {
+        match r.want() {
+            Some((a, b)) if a == at => {
+                let n = ((b - a) as usize).clamp(1, bytes.len());
+                r.feed(&bytes[..n]);
+                at += n as u64;
+                bytes = &bytes[n..];
+            }
+            // The reader jumped (a zip found its directory): the rest of the slice is not needed.
+            _ => return,
+        }
+    }
 }
 
 /// Whether reading gave an archive's members (they replace the dropped entry) rather than the

@@ -10,28 +10,37 @@ use whodunnit_core::{report, BundleReader, Dataset, FileMeta, ParsedFile};
 /// Chunk size for reads; the same order as the browser's Blob slices.
 const CHUNK: u64 = 4 << 20;
 
-/// Read one file: a log, or every member of an archive. Errors are I/O errors only: content
-/// problems end up in diagnostics.
-pub fn read_file(path: &str) -> std::io::Result<Vec<ParsedFile>> {
-    let f = File::open(path)?;
-    let meta = file_meta(path, &f)?;
-    read_with(f, BundleReader::new(meta))
-}
-
-fn file_meta(name: &str, f: &File) -> std::io::Result<FileMeta> {
-    let md = f.metadata()?;
-    if md.is_dir() {
-        return Err(std::io::Error::other("is a directory"));
-    }
-    Ok(FileMeta {
-        name: name.to_string(),
+/// What the core is told about a file on disk.
+pub fn file_meta(path: &str, md: &std::fs::Metadata) -> FileMeta {
+    FileMeta {
+        name: path.to_string(),
         size: Some(md.len()),
         last_modified_ms: md
             .modified()
             .ok()
             .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
             .map(|d| d.as_millis() as i64),
-    })
+    }
+}
+
+/// Read one file: a log, or every member of an archive. Errors are I/O errors only: content
+/// problems end up in diagnostics.
+pub fn read_file(path: &str) -> std::io::Result<Vec<ParsedFile>> {
+    let f = File::open(path)?;
+    let md = f.metadata()?;
+    if md.is_dir() {
+        return Err(std::io::Error::other("is a directory"));
+    }
+    read_with(f, BundleReader::new(file_meta(path, &md)))
+}
+
+/// Read what a path names: a folder member by member, else the file (see [`read_file`]).
+pub fn read_path(path: &str) -> std::io::Result<Vec<ParsedFile>> {
+    if Path::new(path).is_dir() {
+        read_dir(path)
+    } else {
+        read_file(path)
+    }
 }
 
 /// Drive a bundle reader over a file: it names the ranges (in order, except a zip's central
@@ -64,7 +73,7 @@ pub fn read_dir(dir: &str) -> std::io::Result<Vec<ParsedFile>> {
             .to_string_lossy()
             .replace('\\', "/");
         let f = File::open(&p)?;
-        let meta = file_meta(&p.to_string_lossy(), &f)?;
+        let meta = file_meta(&p.to_string_lossy(), &f.metadata()?);
         out.extend(read_with(f, BundleReader::in_folder(meta, dir, &rel))?);
     }
     Ok(out)
@@ -103,7 +112,10 @@ pub fn read_report(path: &str) -> Option<Result<Vec<ParsedFile>, String>> {
 pub fn read_all(paths: &[String]) -> (Dataset, usize) {
     let mut ds = Dataset::default();
     let mut failed = 0;
+    // Read on every core (crate::parallel); added below in the order given.
+    let mut parsed = crate::parallel::read_files(paths).into_iter();
     for p in paths {
+        let read = parsed.next().flatten();
         match read_report(p) {
             Some(Ok(files)) => {
                 files.into_iter().for_each(|f| {
@@ -118,12 +130,7 @@ pub fn read_all(paths: &[String]) -> (Dataset, usize) {
             }
             None => {}
         }
-        let read = if Path::new(p).is_dir() {
-            read_dir(p)
-        } else {
-            read_file(p)
-        };
-        match read {
+        match read.unwrap_or_else(|| read_path(p)) {
             Ok(files) => files.into_iter().for_each(|f| {
                 ds.add(f);
             }),

@@ -9,6 +9,7 @@ mod cmd_timeline;
 mod disk;
 mod export;
 mod input;
+mod parallel;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;

@@ -2,20 +2,23 @@
 //!
 //! ```text
 //! python3 -m venv /tmp/duck && /tmp/duck/bin/pip install duckdb
+//! cargo build --release -p whodunnit
 //! DUCKDB_PYTHON=/tmp/duck/bin/python cargo run --release -p whodunnit-core --example bench_audit [-- MB [THREADS]]
 //! ```
 //! Builds an audit log of at least MB megabytes (default 1024) at bench time from the real
 //! events in tests/fixtures/audit (the four verbatim source files) with
 //! `whodunnit_testdata::audit_scale`: copy k of each event gets a unique auditID (the first 8
 //! hex digits replaced by k) and its timestamps shifted by k seconds, so requests stay distinct
-//! and stages stay paired. The file goes to the temp dir and is not
-//! kept in the repository.
+//! and stages stay paired. The file goes to the temp dir (or `BENCH_PATH`; `ROUNDS=0` only
+//! builds it) and is not kept in the repository.
 //!
-//! Then it reads the file the way the CLI does (4 MiB chunks through `FileIngest`, one thread)
-//! and computes the per-user cost report, and runs DuckDB (`SET threads = THREADS`, default 1)
-//! computing the same per-user request counts and query time with `read_json` (the query of
-//! tests/fixtures/audit/reference.sql). Prints MB/s and events/s for both, the ratio, whether
-//! the per-user totals agree, and memory per request. Nothing is asserted.
+//! Then, once, it reads the file in-process (4 MiB chunks through `FileIngest`, one thread)
+//! for the parse/report breakdown and memory per request; then, alternating `ROUNDS` times
+//! (default 3), it runs the `whodunnit` CLI (`audit --by user --json`, `WHODUNNIT_THREADS =
+//! THREADS`, default 1; `WHODUNNIT_BIN` or target/release/whodunnit) and DuckDB's Python
+//! process (`SET threads = THREADS`) computing the same per-user request counts and query time
+//! with `read_json` (the query of tests/fixtures/audit/reference.sql), both as whole processes.
+//! Prints medians, the ratios, and whether the per-user numbers agree. Nothing is asserted.
 
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -146,7 +149,9 @@ fn main() {
             std::fs::read(format!("{dir}{s}")).expect("fixture"),
         ));
     }
-    let path = std::env::temp_dir().join("whodunnit-audit-bench.log");
+    let path = std::env::var_os("BENCH_PATH")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::env::temp_dir().join("whodunnit-audit-bench.log"));
     let t0 = Instant::now();
     let reuse = std::env::var_os("BENCH_REUSE").is_some()
         && std::fs::metadata(&path).is_ok_and(|m| m.len() as usize >= mb << 20);
@@ -169,6 +174,9 @@ fn main() {
         lines.len(),
         t0.elapsed().as_secs_f64()
     );
+    if std::env::var("ROUNDS").is_ok_and(|r| r == "0") {
+        return; // only build the file (e.g. for tests/browser/bench-memory.mjs)
+    }
     run(&path, size_mb, threads);
 }
 
@@ -181,6 +189,8 @@ struct Ours {
     events: u64,
     requests: u64,
     store_bytes: usize,
+    /// Peak RSS after parsing, before the JSON hand-over is measured.
+    rss_mb: f64,
     per_user: BTreeMap<String, (u64, i64)>,
 }
 
@@ -205,6 +215,21 @@ fn ours(path: &std::path::Path) -> Ours {
     let parsed = ing.finish();
     let parse_s = t.elapsed().as_secs_f64();
     let events = parsed.records;
+    let rss_mb = peak_rss_mb();
+    // What a pool of parse workers would pay to hand a ParsedFile back to the worker that
+    // owns the dataset (postMessage carries strings or bytes: serialize, then deserialize).
+    let (t3, c3) = (Instant::now(), cpu_s());
+    let json = serde_json::to_vec(&parsed).expect("serializes");
+    let ser_s = t3.elapsed().as_secs_f64();
+    let t3 = Instant::now();
+    let back: whodunnit_core::ParsedFile = serde_json::from_slice(&json).expect("deserializes");
+    let de_s = t3.elapsed().as_secs_f64();
+    println!(
+        "  handing the ParsedFile to another worker as JSON: {:.1} MB, serialize {ser_s:.2}s + deserialize {de_s:.2}s (parse took {parse_s:.2}s)",
+        json.len() as f64 / 1e6
+    );
+    drop((json, back));
+    let handover_cpu = cpu_s() - c3;
     let mut ds = Dataset::default();
     ds.add(parsed);
     let t2 = Instant::now();
@@ -217,7 +242,7 @@ fn ours(path: &std::path::Path) -> Ours {
             ..CostQuery::default()
         },
     );
-    let cpu = cpu_s() - c0;
+    let cpu = cpu_s() - c0 - handover_cpu;
     Ours {
         cpu_s: cpu,
         parse_s,
@@ -225,6 +250,7 @@ fn ours(path: &std::path::Path) -> Ours {
         events,
         requests: report.totals.requests,
         store_bytes: store_bytes(&ds),
+        rss_mb,
         per_user: report
             .rows
             .iter()
@@ -283,90 +309,177 @@ fn duck(py: &str, path: &std::path::Path, threads: usize) -> Result<Duck, String
     })
 }
 
+/// One run of the `whodunnit` CLI as a user runs it (a whole process, `WHODUNNIT_THREADS`
+/// threads): wall and CPU seconds and the per-user numbers of its JSON report.
+fn cli(bin: &str, path: &std::path::Path, threads: usize) -> Result<Duck, String> {
+    let c0 = children_cpu_s();
+    let t = Instant::now();
+    let o = Command::new(bin)
+        .args([
+            "audit",
+            "--by",
+            "user",
+            "--top",
+            "1000000",
+            "--examples",
+            "0",
+            "--json",
+        ])
+        .arg(path)
+        .env("WHODUNNIT_THREADS", threads.to_string())
+        .output()
+        .map_err(|e| format!("{bin}: {e}; build it with cargo build --release -p whodunnit"))?;
+    let wall = t.elapsed().as_secs_f64();
+    if !o.status.success() {
+        return Err(String::from_utf8_lossy(&o.stderr).into_owned());
+    }
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).map_err(|e| e.to_string())?;
+    let rows = v["rows"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|r| {
+                    let key = r["key"].as_str().unwrap_or("").to_string();
+                    let key = if key.is_empty() {
+                        "(no user)".into()
+                    } else {
+                        key
+                    };
+                    (
+                        key,
+                        (
+                            r["requests"].as_u64().unwrap_or(0),
+                            r["query_time_us"].as_i64().unwrap_or(0),
+                        ),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    Ok(Duck {
+        wall_s: wall,
+        cpu_s: children_cpu_s() - c0,
+        events: 0.0,
+        version: String::new(),
+        per_user: rows,
+    })
+}
+
+/// CPU time (user + system) of this process's waited-for children, in seconds.
+fn children_cpu_s() -> f64 {
+    std::fs::read_to_string("/proc/self/stat")
+        .ok()
+        .and_then(|s| {
+            let rest = &s[s.rfind(')')? + 2..];
+            let f: Vec<&str> = rest.split_whitespace().collect();
+            Some((f.get(13)?.parse::<f64>().ok()? + f.get(14)?.parse::<f64>().ok()?) / 100.0)
+        })
+        .unwrap_or(f64::NAN)
+}
+
+fn median(mut xs: Vec<f64>) -> f64 {
+    xs.sort_by(f64::total_cmp);
+    xs.get(xs.len() / 2).copied().unwrap_or(f64::NAN)
+}
+
 fn run(path: &std::path::Path, size_mb: f64, threads: usize) {
-    // The machine may be shared: alternate the two tools and keep each one's best round, by
-    // wall time and by CPU time (CPU time is what a busy machine disturbs least).
+    // The machine may be shared: alternate the two tools, whole processes each (the CLI as
+    // users run it, DuckDB's Python process), and report medians.
     let rounds: usize = std::env::var("ROUNDS")
         .ok()
         .and_then(|r| r.parse().ok())
         .unwrap_or(3);
     let py = std::env::var("DUCKDB_PYTHON").unwrap_or_else(|_| "python3".into());
-    let (mut best, mut best_cpu): (Option<Ours>, f64) = (None, f64::INFINITY);
-    let (mut best_duck, mut duck_cpu): (Option<Duck>, f64) = (None, f64::INFINITY);
-    for round in 1..=rounds {
-        let o = ours(path);
-        println!(
-            "round {round}: whodunnit parse {:.2}s + report {:.2}s = {:.2}s (cpu {:.2}s)",
-            o.parse_s,
-            o.report_s,
-            o.parse_s + o.report_s,
-            o.cpu_s
-        );
-        best_cpu = best_cpu.min(o.cpu_s);
-        if best
-            .as_ref()
-            .is_none_or(|b| o.parse_s + o.report_s < b.parse_s + b.report_s)
-        {
-            best = Some(o);
-        }
-        match duck(&py, path, threads) {
-            Ok(d) => {
-                println!(
-                    "round {round}: duckdb read_json {:.2}s (cpu {:.2}s)",
-                    d.wall_s, d.cpu_s
-                );
-                duck_cpu = duck_cpu.min(d.cpu_s);
-                if best_duck.as_ref().is_none_or(|b| d.wall_s < b.wall_s) {
-                    best_duck = Some(d);
-                }
-            }
-            Err(e) => println!("round {round}: duckdb not run: {e}"),
-        }
-    }
-    let Some(o) = best else { return };
-    let ours_s = o.parse_s + o.report_s;
+    let bin = std::env::var("WHODUNNIT_BIN").unwrap_or_else(|_| {
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../target/release/whodunnit"
+        )
+        .into()
+    });
+    // One in-process pass first, for the breakdown and memory per request (not compared).
+    let inproc = ours(path);
+    let o = &inproc;
     println!(
-        "whodunnit (best of {rounds}): parse {:.2}s + per-user report {:.2}s = {ours_s:.2}s (best cpu {best_cpu:.2}s)  \
-         {:.0} MB/s, {:.0} events/s ({} events, {} requests, 1 thread)",
-        o.parse_s,
-        o.report_s,
-        size_mb / ours_s,
-        o.events as f64 / ours_s,
-        o.events,
-        o.requests
+        "in-process, 1 thread: parse {:.2}s + per-user report {:.2}s (cpu {:.2}s), {} events, {} requests",
+        o.parse_s, o.report_s, o.cpu_s, o.events, o.requests
     );
     println!(
         "  memory: store + timeline {:.1} MB = {:.0} bytes/request ({:.0} bytes/event); peak RSS {:.0} MB",
         o.store_bytes as f64 / 1e6,
         o.store_bytes as f64 / o.requests.max(1) as f64,
         o.store_bytes as f64 / o.events.max(1) as f64,
-        peak_rss_mb()
+        o.rss_mb
     );
-    if let Some(d) = best_duck {
-        println!(
-            "duckdb {} read_json (best of {rounds}): {:.2}s (best cpu {duck_cpu:.2}s)  {:.0} MB/s, {:.0} events/s (threads={threads})",
-            d.version,
-            d.wall_s,
-            size_mb / d.wall_s,
-            d.events / d.wall_s
-        );
-        println!(
-            "ratio: whodunnit is {:.2}x DuckDB's speed by wall time, {:.2}x by CPU time (whodunnit 1 thread, DuckDB {threads})",
-            d.wall_s / ours_s,
-            duck_cpu / best_cpu
-        );
-        println!(
-            "per-user requests and query time identical: {}",
-            if d.per_user == o.per_user {
-                "yes"
-            } else {
-                "NO"
+    let (mut ours_wall, mut ours_cpu, mut duck_wall, mut duck_cpu, mut duck_query) =
+        (vec![], vec![], vec![], vec![], vec![]);
+    let (mut last_ours, mut last_duck) = (None, None);
+    for round in 1..=rounds {
+        match cli(&bin, path, threads) {
+            Ok(c) => {
+                println!(
+                    "round {round}: whodunnit CLI {:.2}s (cpu {:.2}s)",
+                    c.wall_s, c.cpu_s
+                );
+                ours_wall.push(c.wall_s);
+                ours_cpu.push(c.cpu_s);
+                last_ours = Some(c);
             }
-        );
-        for (u, a) in &o.per_user {
-            if d.per_user.get(u) != Some(a) {
-                println!("  {u}: whodunnit {a:?}, duckdb {:?}", d.per_user.get(u));
+            Err(e) => println!("round {round}: whodunnit CLI not run: {e}"),
+        }
+        let c0 = children_cpu_s();
+        let t = Instant::now();
+        match duck(&py, path, threads) {
+            Ok(d) => {
+                let wall = t.elapsed().as_secs_f64();
+                let cpu = children_cpu_s() - c0;
+                println!(
+                    "round {round}: duckdb process {wall:.2}s (cpu {cpu:.2}s; its query alone {:.2}s)",
+                    d.wall_s
+                );
+                duck_wall.push(wall);
+                duck_cpu.push(cpu);
+                duck_query.push(d.wall_s);
+                last_duck = Some(d);
             }
+            Err(e) => println!("round {round}: duckdb not run: {e}"),
+        }
+    }
+    let (Some(o), Some(d)) = (last_ours, last_duck) else {
+        return;
+    };
+    let (ow, oc, dw, dc, dq) = (
+        median(ours_wall),
+        median(ours_cpu),
+        median(duck_wall),
+        median(duck_cpu),
+        median(duck_query),
+    );
+    println!(
+        "whodunnit CLI (median of {rounds}, {threads} thread(s)): {ow:.2}s wall, {oc:.2}s cpu, {:.0} MB/s",
+        size_mb / ow
+    );
+    println!(
+        "duckdb {} (median of {rounds}, threads={threads}): {dw:.2}s wall (query alone {dq:.2}s), {dc:.2}s cpu, {:.0} MB/s, {:.0} events",
+        d.version,
+        size_mb / dw,
+        d.events
+    );
+    println!(
+        "ratio: whodunnit is {:.2}x DuckDB's speed by wall time (whole processes; {:.2}x against its query alone), {:.2}x by CPU time ({threads} thread(s) each)",
+        dw / ow,
+        dq / ow,
+        dc / oc
+    );
+    let same = |a: bool| if a { "yes" } else { "NO" };
+    println!(
+        "per-user requests and query time identical: {} (DuckDB vs the CLI); {} (the CLI on {threads} thread(s) vs one thread in-process)",
+        same(d.per_user == o.per_user),
+        same(inproc.per_user == o.per_user)
+    );
+    for (u, a) in &o.per_user {
+        if d.per_user.get(u) != Some(a) {
+            println!("  {u}: whodunnit {a:?}, duckdb {:?}", d.per_user.get(u));
         }
     }
 }

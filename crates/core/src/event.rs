@@ -154,6 +154,18 @@ impl EventStore {
         k
     }
 
+    /// Make room for exactly `n` more events (a producer that knows its count: no doubling,
+    /// which in wasm, where memory never shrinks, would leave up to half of it unused).
+    pub fn reserve_exact(&mut self, n: usize) {
+        self.time.reserve_exact(n);
+        self.kind.reserve_exact(n);
+        self.lane.reserve_exact(n);
+        self.label.reserve_exact(n);
+        self.line.reserve_exact(n);
+        self.offset.reserve_exact(n);
+        self.len.reserve_exact(n);
+    }
+
     pub fn push(&mut self, e: NewEvent<'_>) {
         let kind = self.kind_id(e.kind, e.severity);
         let lane = self.lanes.intern(e.lane);

@@ -37,6 +37,22 @@ impl Format {
         crate::source::FORMATS,
     ];
 
+    /// Memory one record of this format holds once read, at the peak of reading (its row or
+    /// store entry, its timeline event, its share of strings, growth slack), from the
+    /// benchmark files measured natively and in wasm (docs/benchmarks.md, "Memory"). A reader
+    /// projects a file's needs from it before reading the file whole.
+    pub fn peak_bytes_per_record(self) -> u64 {
+        match self {
+            // 98 bytes of request columns + a ~40-byte timeline event, measured 133 at peak.
+            Format::AuditLog => 160,
+            // klog: 61 bytes per entry measured at peak (templates keep messages small).
+            Format::NodeLog => 96,
+            Format::GoroutineDump => 512,
+            Format::KubeEvents => 256,
+            Format::Unknown => 0,
+        }
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             Format::Unknown => "unrecognized",

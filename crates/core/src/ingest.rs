@@ -122,6 +122,23 @@ impl FileIngest {
         }
     }
 
+    /// The format decided so far (`Unknown` while sniffing).
+    pub fn format(&self) -> Format {
+        self.format
+    }
+
+    /// Memory the whole file will take once read, in bytes, projected from the records per byte
+    /// read so far and [`Format::peak_bytes_per_record`]; `total_in` is the file's size (as fed:
+    /// compressed for gzip). `None` before 1 MiB is read or the format is known.
+    pub fn projected_memory(&self, total_in: u64) -> Option<u64> {
+        let per_record = self.format.peak_bytes_per_record();
+        if self.bytes_in < 1 << 20 || per_record == 0 {
+            return None;
+        }
+        let records = self.records as f64 * total_in as f64 / self.bytes_in as f64;
+        Some((records * per_record as f64) as u64)
+    }
+
     pub fn progress(&self) -> Progress {
         Progress {
             bytes_in: self.bytes_in,
@@ -332,6 +349,97 @@ impl FileIngest {
             data,
             source: None,
         }
+    }
+}
+
+/// Reading one file in parallel: the file is cut into byte ranges at line boundaries, the first
+/// read by [`FileIngest::new`], each other by [`FileIngest::part`], all at once; then each part
+/// is [`absorb`](FileIngest::absorb)ed in order into the first, which finishes as usual. The
+/// result equals one `FileIngest` reading the whole file (tested), or `absorb` says it cannot
+/// promise that and the caller reads sequentially. Only formats whose state between lines is
+/// known to merge are split: audit logs (see `audit::merge`).
+impl FileIngest {
+    /// Whether a file whose first bytes are `head` is worth cutting into parts: uncompressed,
+    /// an audit log by its content, one JSON document per line as far as `head` shows. Returns
+    /// the format the parts are to be read as.
+    pub fn splittable(head: &[u8]) -> Option<Format> {
+        if is_gzip(head) {
+            return None;
+        }
+        let mut probe = FileIngest::new(FileMeta::default());
+        probe.push(head);
+        if !matches!(probe.reader, Reader::Parsing(_)) || probe.format != Format::AuditLog {
+            return None;
+        }
+        // Complete lines only; a pretty-printed document would rarely survive the cuts.
+        let whole = &head[..head.iter().rposition(|&c| c == b'\n')?];
+        let json_lines = whole
+            .split(|&c| c == b'\n')
+            .map(|l| l.trim_ascii())
+            .filter(|l| !l.is_empty())
+            .all(|l| l.first() == Some(&b'{') && l.last() == Some(&b'}'));
+        json_lines.then_some(Format::AuditLog)
+    }
+
+    /// A reader for the part of a file starting at byte `offset` (just after a line break), of
+    /// the format the first part showed ([`FileIngest::splittable`]). `meta.size` should be the
+    /// part's length (it sizes the buffers); the first part's `meta` names the file.
+    pub fn part(meta: FileMeta, format: Format, offset: u64) -> Self {
+        let mut ing = FileIngest::new(meta);
+        ing.stage = Stage::Plain;
+        ing.splitter = LineSplitter::starting_at(offset);
+        ing.format = format;
+        ing.detail = format.label().to_string();
+        let mut parser = FormatParser::new(format, &ing.meta, &[]);
+        if let FormatParser::Audit(p) = &mut parser {
+            p.track_rows();
+        }
+        ing.reader = Reader::Parsing(Box::new(parser));
+        ing
+    }
+
+    /// Append the part read right after this one. `false`: the two cannot be joined into what
+    /// one reader would have built (a document open across the cut, a format that does not
+    /// merge, a first part still sniffing); read the file sequentially then.
+    pub fn absorb(&mut self, next: FileIngest) -> bool {
+        if self.gzip || !matches!(self.stage, Stage::Plain) || !self.splitter.at_line_start() {
+            return false;
+        }
+        let (Reader::Parsing(a), Reader::Parsing(b)) = (&mut self.reader, next.reader) else {
+            return false;
+        };
+        let (FormatParser::Audit(a), FormatParser::Audit(b)) = (a.as_mut(), *b) else {
+            return false;
+        };
+        if self.format != next.format || !self.events.is_empty() || !next.events.is_empty() {
+            return false;
+        }
+        let base = self.lines;
+        if !a.absorb(b, base) {
+            return false;
+        }
+        self.bytes_in += next.bytes_in;
+        self.bytes += next.bytes;
+        self.lines += next.lines;
+        self.records += next.records;
+        let d = next.diags;
+        for (k, n) in d.counts {
+            *self.diags.counts.entry(k).or_insert(0) += n;
+        }
+        self.diags.skipped_lines += d.skipped_lines;
+        for mut k in d.kept {
+            if self.diags.kept.len() >= Diagnostics::KEEP {
+                break;
+            }
+            if k.line > 0 {
+                k.line += base;
+            }
+            self.diags.kept.push(k);
+        }
+        self.notes.extend(next.notes);
+        self.splitter = next.splitter;
+        self.splitter.renumber(base);
+        true
     }
 }
 

@@ -42,6 +42,27 @@ impl LineSplitter {
         }
     }
 
+    /// A splitter for bytes that start at file offset `offset`, at the start of a line; its
+    /// line numbers count from 1 there (a part of a file read in parallel).
+    pub fn starting_at(offset: u64) -> Self {
+        Self {
+            next_line: 1,
+            line_start: offset,
+            ..Self::default()
+        }
+    }
+
+    /// Whether no partial line is held (everything pushed ended with a line break).
+    pub fn at_line_start(&self) -> bool {
+        self.tail.is_empty() && !self.discarding
+    }
+
+    /// Move the line numbers still to come up by `lines_before` (a part's splitter taken over
+    /// by the part before it).
+    pub fn renumber(&mut self, lines_before: u64) {
+        self.next_line += lines_before;
+    }
+
     /// Feed a chunk; `emit` is called for every line completed by it, in order.
     /// Line terminators (`\n`, `\r\n`) are stripped.
     pub fn push(&mut self, mut chunk: &[u8], emit: &mut dyn FnMut(Piece<'_>)) {

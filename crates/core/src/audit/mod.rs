@@ -15,7 +15,9 @@ pub(crate) mod fasthash;
 pub(crate) mod frame;
 pub mod history;
 pub mod keys;
+mod merge;
 pub mod parse;
+pub(crate) mod scan;
 pub mod store;
 pub mod version;
 pub mod view;
@@ -32,13 +34,40 @@ use crate::time::NO_TIME;
 use frame::{array_elements, object_field, Depth, Scan};
 use parse::{Builder, Loc, RawEvent};
 
-/// Parse one event. Validating UTF-8 once for the whole object is much cheaper than serde_json
-/// validating every string it borrows.
+/// Parse one event: the purpose-built scanner ([`scan`]) when it can read the object, serde_json
+/// otherwise (and for every error message). Validating UTF-8 once for the whole object is much
+/// cheaper than validating every string borrowed from it.
 fn parse_event(b: &[u8]) -> serde_json::Result<RawEvent<'_>> {
     match std::str::from_utf8(b) {
-        Ok(s) => serde_json::from_str(s),
+        Ok(s) => match SERDE_ONLY.with(|c| c.get()) {
+            false => match scan::scan_event(s) {
+                Some(ev) => Ok(ev),
+                None => serde_json::from_str(s),
+            },
+            true => serde_json::from_str(s),
+        },
         Err(_) => serde_json::from_slice(b),
     }
+}
+
+/// Whether the scanner reads this event itself (no serde fallback): for tests.
+#[doc(hidden)]
+pub fn scanner_reads(b: &[u8]) -> bool {
+    std::str::from_utf8(b).is_ok_and(|s| scan::scan_event(s).is_some())
+}
+
+thread_local! {
+    static SERDE_ONLY: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Run `f` with the scanner off on this thread (every event through serde_json): the reference
+/// the scanner is tested against (`tests/audit_scanner.rs`), and the bench's "before".
+#[doc(hidden)]
+pub fn with_serde_only<R>(f: impl FnOnce() -> R) -> R {
+    SERDE_ONLY.with(|c| c.set(true));
+    let r = f();
+    SERDE_ONLY.with(|c| c.set(false));
+    r
 }
 
 /// Confidence that the sample is an audit log, from content only.
@@ -650,6 +679,7 @@ fn push_timeline(d: &Data, cx: &mut ParseCx<'_>) {
     let mut kinds: fasthash::FxMap<(u32, u16), (String, Severity)> = Default::default();
     let mut labels: fasthash::FxMap<(u32, u32, u32), String> = Default::default();
     let mut lane_buf = String::new();
+    cx.events.reserve_exact(r.len());
     for i in 0..r.len() {
         let code_class = match r.code[i] {
             c @ (429 | 401 | 403) => c,

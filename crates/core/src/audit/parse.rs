@@ -185,9 +185,20 @@ pub(crate) struct RawStatus {
     pub code: Option<i64>,
 }
 
+/// The raw text of a JSON value (as serde's `RawValue` gives it), also built by the scanner.
+#[derive(Clone, Copy)]
+pub(crate) struct Raw<'a>(pub &'a str);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Raw<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        <&'de RawValue>::deserialize(d).map(|r| Raw(r.get()))
+    }
+}
+
 /// One audit event (any `audit.k8s.io` version), or the envelope of an `EventList`.
 /// Unknown fields, including the request/response bodies, are skipped without being built.
-#[derive(Deserialize)]
+/// Read by [`super::scan`] when it can, by serde otherwise.
+#[derive(Deserialize, Default)]
 pub(crate) struct RawEvent<'a> {
     #[serde(borrow, default)]
     pub kind: Option<Cow<'a, str>>,
@@ -204,15 +215,15 @@ pub(crate) struct RawEvent<'a> {
     /// Kept raw: the same user object repeats on most events, so it is parsed once per
     /// distinct text (see [`Builder`]).
     #[serde(borrow, default)]
-    pub user: Option<&'a RawValue>,
+    pub user: Option<Raw<'a>>,
     #[serde(rename = "impersonatedUser", borrow, default)]
-    pub impersonated: Option<&'a RawValue>,
+    pub impersonated: Option<Raw<'a>>,
     #[serde(rename = "sourceIPs", borrow, default)]
     pub source_ips: Option<FirstStr<'a>>,
     #[serde(rename = "userAgent", borrow, default)]
     pub user_agent: Option<Cow<'a, str>>,
     #[serde(rename = "objectRef", borrow, default)]
-    pub object_ref: Option<&'a RawValue>,
+    pub object_ref: Option<Raw<'a>>,
     #[serde(rename = "responseStatus", default)]
     pub response_status: Option<RawStatus>,
     #[serde(rename = "requestReceivedTimestamp", borrow, default)]
@@ -224,7 +235,7 @@ pub(crate) struct RawEvent<'a> {
     pub timestamp: Option<Cow<'a, str>>,
     /// Kept raw and parsed only when it holds latency or APF annotations (most do not).
     #[serde(borrow, default)]
-    pub annotations: Option<&'a RawValue>,
+    pub annotations: Option<Raw<'a>>,
 }
 
 impl RawEvent<'_> {
@@ -279,9 +290,9 @@ fn stage_of(s: Option<&str>) -> Stage {
 pub(crate) struct Builder {
     pub data: Data,
     /// The string table while reading (moved into `data.strings` at the end).
-    strings: FastInterner,
+    pub(super) strings: FastInterner,
     /// Requests seen without their final stage yet, by hashed auditID.
-    pending: FxMap<[u64; 2], u32>,
+    pub(super) pending: FxMap<[u64; 2], u32>,
     groupset_index: FxMap<Vec<Sym>, u32>,
     /// Raw `user` JSON → (username, groupset).
     users: FxMap<Box<str>, (Sym, u32)>,
@@ -290,13 +301,44 @@ pub(crate) struct Builder {
     /// Substrings of the annotation keys worth parsing (built once: building is costly).
     wanted_annotations: [memchr::memmem::Finder<'static>; 2],
     /// Events per stage: RequestReceived, ResponseStarted, ResponseComplete, Panic, none.
-    stage_counts: [u64; 5],
+    pub(super) stage_counts: [u64; 5],
     /// Rows that completed without an earlier stage in this file.
-    complete_only: Vec<(u32, [u64; 2])>,
+    pub(super) complete_only: Vec<(u32, [u64; 2])>,
     /// The policy logs early stages, so a lone final stage may have started in an earlier file.
-    saw_received_stage: bool,
+    pub(super) saw_received_stage: bool,
     /// The apiserver/cluster of the events being added (from their cloud wrapping; 0 = none).
-    apiserver: Sym,
+    pub(super) apiserver: Sym,
+    /// Set on the parts of a file read in parallel after the first: what merging them needs.
+    pub(super) part: Option<PartRows>,
+}
+
+/// Per row of a part (see [`super::merge`]): its hashed auditID and the earliest
+/// `requestReceivedTimestamp` its events carried (`NO_TIME`: none did; the row's `received`
+/// may hold a fallback instead).
+#[derive(Default)]
+pub(crate) struct PartRows {
+    pub ids: Vec<Option<[u64; 2]>>,
+    pub received: Vec<Micros>,
+    /// Strings interned from annotations, in order: (rows there were then, row, what, symbol).
+    pub annots: Vec<Annot>,
+}
+
+/// One string interned from an event's annotations (see [`PartRows`]).
+#[derive(Clone, Copy)]
+pub(crate) struct Annot {
+    /// Rows created when it was interned: it comes after those rows' strings.
+    pub at: u32,
+    pub row: u32,
+    pub what: AnnotKind,
+    pub sym: Sym,
+}
+
+/// Which annotation an [`Annot`] is.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum AnnotKind {
+    Latency,
+    ApfLevel,
+    ApfSchema,
 }
 
 impl Builder {
@@ -318,6 +360,7 @@ impl Builder {
             complete_only: Vec::new(),
             saw_received_stage: false,
             apiserver: 0,
+            part: None,
         }
     }
 
@@ -326,38 +369,40 @@ impl Builder {
         self.apiserver = Self::sym(&mut self.strings, name);
     }
 
-    fn sym(strings: &mut FastInterner, s: Option<&str>) -> Sym {
+    pub(super) fn sym(strings: &mut FastInterner, s: Option<&str>) -> Sym {
         match s {
             Some(s) if !s.is_empty() => strings.intern(s),
             _ => 0,
         }
     }
 
-    /// Make room for about `n` requests.
+    /// Make room for exactly `n` more requests. The columns grow by a quarter at a time
+    /// (see `push_row`), not by doubling: in wasm memory never shrinks, and a doubled column
+    /// set can be half empty at the end of a large file.
     pub fn reserve(&mut self, n: usize) {
         let r = &mut self.data.requests;
-        r.received.reserve(n);
-        r.done.reserve(n);
-        r.user.reserve(n);
-        r.groups.reserve(n);
-        r.impersonated.reserve(n);
-        r.user_agent.reserve(n);
-        r.source_ip.reserve(n);
-        r.verb.reserve(n);
-        r.resource.reserve(n);
-        r.subresource.reserve(n);
-        r.api_group.reserve(n);
-        r.namespace.reserve(n);
-        r.name.reserve(n);
-        r.code.reserve(n);
-        r.flags.reserve(n);
-        r.limit.reserve(n);
-        r.apf_pl.reserve(n);
-        r.apf_fs.reserve(n);
-        r.apiserver.reserve(n);
-        r.line.reserve(n);
-        r.offset.reserve(n);
-        r.len.reserve(n);
+        r.received.reserve_exact(n);
+        r.done.reserve_exact(n);
+        r.user.reserve_exact(n);
+        r.groups.reserve_exact(n);
+        r.impersonated.reserve_exact(n);
+        r.user_agent.reserve_exact(n);
+        r.source_ip.reserve_exact(n);
+        r.verb.reserve_exact(n);
+        r.resource.reserve_exact(n);
+        r.subresource.reserve_exact(n);
+        r.api_group.reserve_exact(n);
+        r.namespace.reserve_exact(n);
+        r.name.reserve_exact(n);
+        r.code.reserve_exact(n);
+        r.flags.reserve_exact(n);
+        r.limit.reserve_exact(n);
+        r.apf_pl.reserve_exact(n);
+        r.apf_fs.reserve_exact(n);
+        r.apiserver.reserve_exact(n);
+        r.line.reserve_exact(n);
+        r.offset.reserve_exact(n);
+        r.len.reserve_exact(n);
     }
 
     /// Add one event. Returns whether it was a new request (not a later stage of a known one).
@@ -406,6 +451,12 @@ impl Builder {
         if let Some(id) = id {
             if let Some(&row) = self.pending.get(&id) {
                 self.merge(row as usize, ev, stage, stage_time, received, code, loc);
+                if let Some(p) = &mut self.part {
+                    let r = &mut p.received[row as usize];
+                    if received != NO_TIME && (*r == NO_TIME || received < *r) {
+                        *r = received;
+                    }
+                }
                 if final_stage {
                     self.pending.remove(&id);
                 }
@@ -414,6 +465,10 @@ impl Builder {
             }
         }
         let row = self.push_row(ev, stage, stage_time, received, code, loc);
+        if let Some(p) = &mut self.part {
+            p.ids.push(id);
+            p.received.push(received);
+        }
         if let Some(id) = id {
             if final_stage {
                 self.complete_only.push((row, id));
@@ -456,7 +511,7 @@ impl Builder {
 
     fn annotations(&mut self, row: u32, ev: &RawEvent<'_>, stage: Stage) {
         let Some(raw) = ev.annotations else { return };
-        let text = raw.get().as_bytes();
+        let text = raw.0.as_bytes();
         if !self
             .wanted_annotations
             .iter()
@@ -464,7 +519,7 @@ impl Builder {
         {
             return;
         }
-        let Ok(a) = serde_json::from_str::<Annotations>(raw.get()) else {
+        let Ok(a) = serde_json::from_str::<Annotations>(raw.0) else {
             return;
         };
         // The latency trackers are final only on the last stage; earlier stages would double-count.
@@ -472,6 +527,7 @@ impl Builder {
             for (k, v) in &a.latency {
                 if let Some(us) = parse_go_duration(v) {
                     let key = self.strings.intern(k);
+                    self.note_annot(row, AnnotKind::Latency, key);
                     self.data.latency_parts.push(LatencyPart {
                         req: row,
                         key,
@@ -480,23 +536,38 @@ impl Builder {
                 }
             }
         }
-        let r = &mut self.data.requests;
         if let Some(pl) = a.apf_pl.as_deref() {
-            r.apf_pl[row as usize] = Self::sym(&mut self.strings, Some(pl));
+            let s = Self::sym(&mut self.strings, Some(pl));
+            self.data.requests.apf_pl[row as usize] = s;
+            self.note_annot(row, AnnotKind::ApfLevel, s);
         }
         if let Some(fs) = a.apf_fs.as_deref() {
-            r.apf_fs[row as usize] = Self::sym(&mut self.strings, Some(fs));
+            let s = Self::sym(&mut self.strings, Some(fs));
+            self.data.requests.apf_fs[row as usize] = s;
+            self.note_annot(row, AnnotKind::ApfSchema, s);
+        }
+    }
+
+    /// In a part, remember a string interned from annotations, in order (see [`PartRows`]).
+    fn note_annot(&mut self, row: u32, what: AnnotKind, sym: Sym) {
+        if let Some(p) = &mut self.part {
+            p.annots.push(Annot {
+                at: self.data.requests.len() as u32,
+                row,
+                what,
+                sym,
+            });
         }
     }
 
     /// Symbols of a raw `objectRef`, parsed once per distinct text. The cache is bounded: a day
     /// of audit logs can name millions of objects.
-    fn object(&mut self, raw: &RawValue) -> ObjSyms {
-        if let Some(&o) = self.objects.get(raw.get()) {
+    fn object(&mut self, raw: Raw<'_>) -> ObjSyms {
+        if let Some(&o) = self.objects.get(raw.0) {
             return o;
         }
         let st = &mut self.strings;
-        let o = match serde_json::from_str::<RawObjectRef>(raw.get()) {
+        let o = match serde_json::from_str::<RawObjectRef>(raw.0) {
             Ok(p) => ObjSyms {
                 resource: Self::sym(st, p.resource.as_deref()),
                 subresource: Self::sym(st, p.subresource.as_deref()),
@@ -509,16 +580,16 @@ impl Builder {
         if self.objects.len() >= OBJECT_CACHE {
             self.objects.clear();
         }
-        self.objects.insert(raw.get().into(), o);
+        self.objects.insert(raw.0.into(), o);
         o
     }
 
     /// Username and groupset of a raw `user` object, parsed once per distinct text.
-    fn user(&mut self, raw: &RawValue) -> (Sym, u32) {
-        if let Some(&u) = self.users.get(raw.get()) {
+    fn user(&mut self, raw: Raw<'_>) -> (Sym, u32) {
+        if let Some(&u) = self.users.get(raw.0) {
             return u;
         }
-        let parsed = serde_json::from_str::<RawUser>(raw.get()).ok();
+        let parsed = serde_json::from_str::<RawUser>(raw.0).ok();
         let name = parsed.as_ref().and_then(|u| u.username.as_deref());
         let user = Self::sym(&mut self.strings, name);
         let mut syms = Vec::new();
@@ -528,11 +599,11 @@ impl Builder {
             }
         }
         let groups = self.groupset(&syms);
-        self.users.insert(raw.get().into(), (user, groups));
+        self.users.insert(raw.0.into(), (user, groups));
         (user, groups)
     }
 
-    fn groupset(&mut self, syms: &[Sym]) -> u32 {
+    pub(super) fn groupset(&mut self, syms: &[Sym]) -> u32 {
         if let Some(&g) = self.groupset_index.get(syms) {
             return g;
         }
@@ -552,6 +623,10 @@ impl Builder {
         loc: Loc,
     ) -> u32 {
         let row = self.data.requests.len() as u32;
+        let r = &self.data.requests;
+        if r.received.len() == r.received.capacity() {
+            self.reserve((r.len() / 4).max(4096));
+        }
         let uri = ev.request_uri.as_deref().unwrap_or("");
         let mut q = QueryFlags::of(uri);
         if ev.request_uri.is_none() {
@@ -613,7 +688,7 @@ impl Builder {
         r.groups.push(groups);
         let imp = ev
             .impersonated
-            .and_then(|raw| serde_json::from_str::<RawUser>(raw.get()).ok())
+            .and_then(|raw| serde_json::from_str::<RawUser>(raw.0).ok())
             .and_then(|u| u.username.map(|n| strings.intern(&n)))
             .unwrap_or(0);
         r.impersonated.push(imp);
@@ -658,9 +733,8 @@ impl Builder {
         }
         open.sort_by_key(|o| o.req);
         self.data.open = open;
-        for s in &self.strings.strings {
-            self.data.strings.intern(s);
-        }
+        // Moved, not copied: the table's lookup index is rebuilt only if someone interns later.
+        self.data.strings.strings = std::mem::take(&mut self.strings.strings);
         let names = [
             "RequestReceived",
             "ResponseStarted",
@@ -676,6 +750,9 @@ impl Builder {
         self.data
     }
 }
+
+/// The stage bits of [`Flags`].
+pub(super) const STAGE_FLAGS: Flags = F_RECEIVED | F_STARTED | F_COMPLETE | F_PANIC;
 
 fn stage_flag(s: Stage) -> Flags {
     match s {

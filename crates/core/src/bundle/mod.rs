@@ -185,6 +185,16 @@ impl BundleReader {
         }
     }
 
+    /// What reading all `total` bytes of a plain file will take in memory, projected from what
+    /// was read so far (`FileIngest::projected_memory`); `None` for archives and before enough
+    /// was read. The browser checks it against the tab's 4 GiB before reading it all.
+    pub fn projected_memory(&self, total: u64) -> Option<u64> {
+        match &self.mode {
+            Mode::Stream(node) => node.leaf()?.projected_memory(total),
+            _ => None,
+        }
+    }
+
     /// Members finished so far.
     pub fn members(&self) -> usize {
         self.files.len()

@@ -172,6 +172,15 @@ impl Node {
         }
     }
 
+    /// The file being read, when this stream is one plain (or gzip) file rather than an
+    /// archive or a compressed container.
+    pub fn leaf(&self) -> Option<&FileIngest> {
+        match &self.kind {
+            Kind::Leaf { ing, .. } => Some(ing),
+            _ => None,
+        }
+    }
+
     /// Bytes pushed so far.
     pub fn bytes_in(&self) -> u64 {
         self.bytes_in

@@ -1,0 +1,133 @@
+//! Reading on several threads gives what one thread gives, on real files: one audit log cut
+//! into ranges (requests whose stages straddle a cut, line numbers, diagnostics), a file whose
+//! cut falls inside a pretty-printed document (read again sequentially), and several files at
+//! once (klog year resolution across files included), archives and folders among them.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+/// `whodunnit ARGS` with `threads` threads and ranges down to 1 MiB; stdout, checked.
+fn run(threads: usize, args: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_whodunnit"))
+        .args(args)
+        .env("WHODUNNIT_THREADS", threads.to_string())
+        .env("WHODUNNIT_SPLIT_MIN", (1 << 20).to_string())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// The live control-plane recording (CC0), gunzipped into the test's temp dir: splitting reads
+/// plain files only.
+fn live_audit() -> Option<PathBuf> {
+    let gz = whodunnit_testdata::corpus("live-controlplane/audit.log.gz")?;
+    let p = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("parallel-live-audit.log");
+    std::fs::write(
+        &p,
+        whodunnit_testdata::gunzip_if(whodunnit_testdata::read(gz)),
+    )
+    .unwrap();
+    Some(p)
+}
+
+#[test]
+fn one_audit_log_in_ranges_equals_one_thread() {
+    let Some(p) = live_audit() else { return };
+    let p = p.to_string_lossy().into_owned();
+    for args in [
+        vec!["analyze", &p, "--json"],
+        vec!["audit", &p, "--by", "user", "--top", "1000", "--json"],
+        vec!["timeline", &p, "--json"],
+    ] {
+        let one = run(1, &args);
+        for threads in [2, 5] {
+            assert!(
+                run(threads, &args) == one,
+                "{args:?}: {threads} threads differ"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_cut_inside_a_pretty_printed_document_reads_sequentially() {
+    let Some(live) = live_audit() else { return };
+    let lines = std::fs::read(live).unwrap();
+    let pretty = whodunnit_testdata::read(whodunnit_testdata::fixture(
+        "audit/pretty-openshift-clo-crc.json",
+    ));
+    // JSON lines, then ~3 MiB of pretty-printed events around the middle, then JSON lines.
+    let mut b = lines[..lines.len() / 2].to_vec();
+    while b.len() < lines.len() / 2 + (3 << 20) {
+        b.extend_from_slice(&pretty);
+        if !b.ends_with(b"\n") {
+            b.push(b'\n');
+        }
+    }
+    b.extend_from_slice(&lines[lines.len() / 2..]);
+    let p = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("parallel-mixed-audit.log");
+    std::fs::write(&p, &b).unwrap();
+    let p = p.to_string_lossy().into_owned();
+    let args = ["analyze", &p, "--json"];
+    let one = run(1, &args);
+    assert!(one.contains("pretty-printed JSON"), "{one}");
+    assert!(run(2, &args) == one, "2 threads differ");
+}
+
+#[test]
+fn several_files_at_once_equal_one_thread() {
+    let Some(root) = whodunnit_testdata::corpus_root() else {
+        return;
+    };
+    let mut files: Vec<String> = [
+        "live-controlplane/audit.log.gz",
+        "live-controlplane/etcd.log.gz",
+        "live-controlplane/kube-apiserver.log.gz",
+        "live-controlplane/kube-controller-manager.log.gz",
+        "kubelet/windows-kubelet-klogfile-v1.17.log",
+    ]
+    .iter()
+    .map(|f| root.join(f).to_string_lossy().into_owned())
+    .collect();
+    files.push(live_audit().unwrap().to_string_lossy().into_owned());
+    let mut args: Vec<&str> = vec!["analyze"];
+    args.extend(files.iter().map(String::as_str));
+    args.push("--json");
+    let one = run(1, &args);
+    assert!(run(2, &args) == one, "analyze: 2 threads differ");
+    args[0] = "timeline";
+    let one = run(1, &args);
+    assert!(run(3, &args) == one, "timeline: 3 threads differ");
+}
+
+/// Archives and folders beside a plain audit log that is cut into ranges: each is read whole,
+/// member by member, on its own thread, and the result is one thread's.
+#[test]
+fn archives_and_folders_among_split_files_equal_one_thread() {
+    let (Some(dir), Some(live)) = (whodunnit_testdata::bundles::dir(), live_audit()) else {
+        return;
+    };
+    let paths: Vec<String> = [
+        dir.join("support-case.zip"),
+        dir.join(whodunnit_testdata::bundles::FOLDERS[0]),
+        live,
+        dir.join("kubelet-and-dump.tar.gz"),
+    ]
+    .iter()
+    .map(|p| p.to_string_lossy().into_owned())
+    .collect();
+    let mut args: Vec<&str> = vec!["analyze"];
+    args.extend(paths.iter().map(String::as_str));
+    args.push("--json");
+    let one = run(1, &args);
+    assert!(one.contains("support-case.zip"), "members listed");
+    assert!(run(3, &args) == one, "analyze: 3 threads differ");
+    args[0] = "findings";
+    let one = run(1, &args);
+    assert!(run(2, &args) == one, "findings: 2 threads differ");
+}

@@ -1,8 +1,8 @@
 //! The worker's side of offline reports: building one (`ToWorker::Export`) and re-opening one
 //! that was dropped or that the page itself carries (`FromWorker::Restored`).
 
+use crate::blob::slice_bytes;
 use crate::protocol::{RawSlice, RestoredFile};
-use crate::worker::slice_bytes;
 use js_sys::{Reflect, Uint8Array};
 use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
@@ -117,7 +117,7 @@ pub async fn read_whole(
         let b = if is_no_raw(&f) {
             None
         } else {
-            crate::worker::read_ranges(&f, rr)
+            crate::blob::read_ranges(&f, rr)
                 .await
                 .ok()
                 .and_then(|mut v| v.pop())

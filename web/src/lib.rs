@@ -6,6 +6,7 @@
 //! while the page stays responsive. Nothing is ever sent over the network.
 
 pub mod app;
+pub mod blob;
 pub mod bridge;
 pub mod export;
 pub mod export_worker;

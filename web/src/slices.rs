@@ -116,17 +116,17 @@ impl<'a> Slices<'a> {
             yield_to_events().await;
         }
         if self.local.is_none() {
-            self.local = Some(FileReaderSync::new().map_err(crate::worker::js_err)?);
+            self.local = Some(FileReaderSync::new().map_err(crate::blob::js_err)?);
         }
         let reader = self.local.as_ref().expect("set above");
         let end = (self.at + self.slice).min(self.total);
         let part = self
             .blob
             .slice_with_f64_and_f64(self.at as f64, end as f64)
-            .map_err(crate::worker::js_err)?;
+            .map_err(crate::blob::js_err)?;
         let buf = reader
             .read_as_array_buffer(&part)
-            .map_err(crate::worker::js_err)?;
+            .map_err(crate::blob::js_err)?;
         Ok((buf, end))
     }
 }

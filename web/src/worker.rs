@@ -3,15 +3,16 @@
 //! Reading is `async` (one `Blob.slice().arrayBuffer()` per [`SLICE`]), so between slices the
 //! worker's event loop delivers `cancel` and `query` messages: cancel reacts within one slice.
 
+use crate::blob::{read_ranges, slice_bytes};
 use crate::protocol::{FromWorker, RawSlice, ToWorker, SLICE};
-use js_sys::{Reflect, Uint8Array};
+use js_sys::Reflect;
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::{spawn_local, JsFuture};
-use web_sys::{Blob, DedicatedWorkerGlobalScope, File, MessageEvent};
+use wasm_bindgen_futures::spawn_local;
+use web_sys::{DedicatedWorkerGlobalScope, File, MessageEvent};
 use whodunnit_core::bundle::reread::Reread;
 use whodunnit_core::findings::{wanted_given, TextPiece, MAX_TEXT_ROUNDS};
 use whodunnit_core::query::{answer, Query};
@@ -341,25 +342,6 @@ fn pump(state: &Shared) {
     });
 }
 
-/// Bytes `start..end` of a Blob (one async `slice().arrayBuffer()`).
-pub(crate) async fn slice_bytes(blob: &Blob, start: u64, end: u64) -> Result<Vec<u8>, String> {
-    let part = blob
-        .slice_with_f64_and_f64(start as f64, end as f64)
-        .map_err(js_err)?;
-    let buf = JsFuture::from(part.array_buffer()).await.map_err(js_err)?;
-    Ok(Uint8Array::new(&buf).to_vec())
-}
-
-pub(crate) fn js_err(e: JsValue) -> String {
-    e.as_string()
-        .or_else(|| {
-            Reflect::get(&e, &"message".into())
-                .ok()
-                .and_then(|m| m.as_string())
-        })
-        .unwrap_or_else(|| format!("{e:?}"))
-}
-
 /// Read one File in slices — a log, or every member of an archive; `None` when cancelled.
 async fn read_file(
     state: &Shared,
@@ -533,18 +515,6 @@ async fn gather_texts(state: &Shared) -> Vec<TextPiece> {
         }
     }
     pieces
-}
-
-/// Read byte ranges of a file's content: direct slices for plain files and plain tar members,
-/// one decompression pass from the start for gzip files and members of compressed archives
-/// (the core's `Reread` says which bytes of the File to read).
-pub(crate) async fn read_ranges(file: &File, mut rr: Reread) -> Result<Vec<Vec<u8>>, String> {
-    let total = file.size() as u64;
-    while let Some((a, b)) = rr.want() {
-        let (a, b) = (a.min(total), b.min(total).min(a.saturating_add(SLICE)));
-        rr.feed(&slice_bytes(file, a, b.max(a)).await?);
-    }
-    Ok(rr.finish())
 }
 
 /// Re-read an event's bytes plus up to `context` lines on each side (a margin of bytes around

@@ -8,6 +8,7 @@ mod cmd_report;
 mod cmd_timeline;
 mod disk;
 mod export;
+mod files;
 mod input;
 mod parallel;
 

@@ -6,7 +6,7 @@
 //!
 //! Threads: `WHODUNNIT_THREADS`, else every core the system gives this process.
 
-use crate::input::{file_meta, read_path};
+use crate::files::{file_meta, read_path};
 use std::fs::File;
 use std::io::{self, Read};
 use std::os::unix::fs::FileExt;

@@ -5,12 +5,16 @@
 //! log (Chromium 156), 2.3–2.9 s waiting for slices next to 2.3 s parsing, whether each slice
 //! was awaited with `Blob.slice().arrayBuffer()`, asked for one ahead, or read with
 //! `FileReaderSync`. So a second worker, `reader.js`, reads the slices on another core and
-//! transfers them (no copy) to this one, a few ahead; the parse overlaps the reading. Where
-//! that worker cannot start (the offline report's inlined worker has no `reader.js` beside it),
-//! this worker reads the slices itself with `FileReaderSync`, yielding to the event loop
-//! between a few slices so cancel and queries get through. The bytes land in one reused buffer.
+//! transfers them (no copy) to this one, a few ahead; the parse overlaps the reading. The
+//! reader is started once and serves every file as a numbered job: with a reader started per
+//! file, Firefox 153 now and then never delivered a file's slices (in 5 of 5 runs of the
+//! bundle tests some file waited forever; a fresh worker spawned after 60 others never ran). Where
+//! the reader cannot start (the offline report's inlined worker has no `reader.js` beside it),
+//! fails, or sends nothing for [`STALL_MS`], this worker reads the slices itself with
+//! `FileReaderSync` from where it is, yielding to the event loop between a few slices so cancel
+//! and queries get through. The bytes land in one reused buffer.
 
-use js_sys::{ArrayBuffer, Function, Promise, Reflect, Uint8Array};
+use js_sys::{ArrayBuffer, Date, Function, Promise, Reflect, Uint8Array};
 use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::rc::Rc;
@@ -25,22 +29,77 @@ const YIELD_EVERY: u32 = 4;
 /// Slices the reader worker may send before this one has taken them (16 MiB in flight).
 const AHEAD: u32 = 4;
 
+/// How long this worker waits for the reader's next slice before reading the file itself (a
+/// 4 MiB slice takes milliseconds; a reader that said nothing for this long is not coming).
+const STALL_MS: f64 = 5_000.0;
+
 /// A slice (its bytes and the offset just past it) or why it could not be read.
 type Item = Result<(ArrayBuffer, u64), String>;
 
-/// The reader worker and what it has sent.
-struct Remote {
+/// What the reader has sent and not yet been taken: items tagged with their job (0: the reader
+/// itself failed), and the wake-up of a wait for the next one.
+#[derive(Default)]
+struct Inbox {
+    queue: RefCell<VecDeque<(u32, Item)>>,
+    waiter: RefCell<Option<Function>>,
+}
+
+impl Inbox {
+    fn deliver(&self, job: u32, item: Item) {
+        self.queue.borrow_mut().push_back((job, item));
+        if let Some(wake) = self.waiter.borrow_mut().take() {
+            let _ = wake.call0(&JsValue::NULL);
+        }
+    }
+}
+
+/// The reader worker: one per parsing worker, serving its files job after job.
+struct Reader {
     worker: Worker,
-    queue: Rc<RefCell<VecDeque<Item>>>,
-    waiter: Rc<RefCell<Option<Function>>>,
+    inbox: Rc<Inbox>,
+    next_job: std::cell::Cell<u32>,
     _onmessage: Closure<dyn FnMut(MessageEvent)>,
     _onerror: Closure<dyn FnMut(JsValue)>,
 }
 
-impl Drop for Remote {
-    fn drop(&mut self) {
-        self.worker.terminate();
-    }
+/// The reader's state in this worker: not started, running, or given up on (it could not
+/// start, failed or stalled); then every file is read here.
+enum ReaderState {
+    NotStarted,
+    Running(Rc<Reader>),
+    GivenUp,
+}
+
+thread_local! {
+    static READER: RefCell<ReaderState> = const { RefCell::new(ReaderState::NotStarted) };
+}
+
+/// The reader, started on first use; `None` once given up on.
+fn reader() -> Option<Rc<Reader>> {
+    READER.with(|r| {
+        let mut r = r.borrow_mut();
+        if matches!(*r, ReaderState::NotStarted) {
+            *r = match Reader::start() {
+                Some(reader) => ReaderState::Running(Rc::new(reader)),
+                None => ReaderState::GivenUp,
+            };
+        }
+        match &*r {
+            ReaderState::Running(reader) => Some(reader.clone()),
+            _ => None,
+        }
+    })
+}
+
+/// Stop using the reader for the rest of this worker's life.
+fn give_up_reader() {
+    READER.with(|r| {
+        if let ReaderState::Running(reader) =
+            std::mem::replace(&mut *r.borrow_mut(), ReaderState::GivenUp)
+        {
+            reader.worker.terminate();
+        }
+    });
 }
 
 /// See the module docs.
@@ -49,21 +108,28 @@ pub struct Slices<'a> {
     total: u64,
     slice: u64,
     at: u64,
-    remote: Option<Remote>,
+    /// The reader and this file's job on it.
+    remote: Option<(Rc<Reader>, u32)>,
     local: Option<FileReaderSync>,
     since_yield: u32,
     buf: Vec<u8>,
 }
 
 impl<'a> Slices<'a> {
-    /// Read `blob` (of `total` bytes) in slices of `slice` bytes.
+    /// Read `blob` (of `total` bytes) in slices of `slice` bytes. A blob of one slice is read
+    /// here: there is no parse for its reading to overlap.
     pub fn new(blob: &'a Blob, total: u64, slice: u64) -> Result<Self, String> {
+        let remote = if total > slice {
+            reader().and_then(|r| r.start_job(blob, slice).map(|job| (r, job)))
+        } else {
+            None
+        };
         Ok(Self {
             blob,
             total,
             slice,
             at: 0,
-            remote: start_reader(blob, slice),
+            remote,
             local: None,
             since_yield: 0,
             buf: Vec::new(),
@@ -81,14 +147,16 @@ impl<'a> Slices<'a> {
             return None;
         }
         let got = match &self.remote {
-            Some(r) => match take(r).await {
+            Some((r, job)) => match r.take(*job).await {
                 Ok(got) => Ok(got),
-                // The reader never delivered: read here instead.
-                Err(_) if self.at == 0 => {
+                // The reader failed or stalled: the slices so far came in order, so reading
+                // goes on here from where it is (a file that cannot be read fails here too,
+                // with its own reason).
+                Err(_) => {
                     self.remote = None;
+                    give_up_reader();
                     self.read_here().await
                 }
-                Err(e) => Err(e),
             },
             None => self.read_here().await,
         };
@@ -99,10 +167,8 @@ impl<'a> Slices<'a> {
         let arr = Uint8Array::new(&buf);
         self.buf.resize(arr.length() as usize, 0);
         arr.copy_to(&mut self.buf);
-        if let Some(r) = &self.remote {
-            let ack = js_sys::Object::new();
-            let _ = Reflect::set(&ack, &"ack".into(), &true.into());
-            let _ = r.worker.post_message(&ack);
+        if let Some((r, job)) = &self.remote {
+            r.post("ack", *job);
         }
         self.at = end;
         Some(Ok((&self.buf, end)))
@@ -131,79 +197,123 @@ impl<'a> Slices<'a> {
     }
 }
 
-/// Start `reader.js` on `blob`; `None` when no worker can be started from here.
-fn start_reader(blob: &Blob, slice: u64) -> Option<Remote> {
-    let worker = Worker::new("./reader.js").ok()?;
-    let queue: Rc<RefCell<VecDeque<Item>>> = Rc::default();
-    let waiter: Rc<RefCell<Option<Function>>> = Rc::default();
-    let deliver = {
-        let (queue, waiter) = (queue.clone(), waiter.clone());
-        move |item: Item| {
-            queue.borrow_mut().push_back(item);
-            if let Some(wake) = waiter.borrow_mut().take() {
-                let _ = wake.call0(&JsValue::NULL);
+impl Drop for Slices<'_> {
+    /// A file left before its end (cancelled, or a zip that jumped to its directory): the
+    /// reader stops reading it.
+    fn drop(&mut self) {
+        if let Some((r, job)) = &self.remote {
+            if self.at < self.total {
+                r.post("stop", *job);
             }
         }
-    };
-    let on_item = deliver.clone();
-    let onmessage = Closure::<dyn FnMut(MessageEvent)>::new(move |ev: MessageEvent| {
-        let data = ev.data();
-        let field = |k: &str| Reflect::get(&data, &k.into()).ok();
-        let item = match field("buf").and_then(|b| b.dyn_into::<ArrayBuffer>().ok()) {
-            Some(buf) => Ok((
-                buf,
-                field("end").and_then(|e| e.as_f64()).unwrap_or(0.0) as u64,
-            )),
-            None => Err(field("error")
-                .and_then(|e| e.as_string())
-                .unwrap_or_else(|| "the slice reader failed".into())),
-        };
-        on_item(item);
-    });
-    let onerror = Closure::<dyn FnMut(JsValue)>::new(move |_| {
-        deliver(Err("the slice reader could not start".into()));
-    });
-    worker.set_onmessage(Some(onmessage.as_ref().unchecked_ref()));
-    worker.set_onerror(Some(onerror.as_ref().unchecked_ref()));
-    let msg = js_sys::Object::new();
-    let _ = Reflect::set(&msg, &"file".into(), blob);
-    let _ = Reflect::set(&msg, &"slice".into(), &(slice as f64).into());
-    let _ = Reflect::set(&msg, &"ahead".into(), &AHEAD.into());
-    worker.post_message(&msg).ok()?;
-    Some(Remote {
-        worker,
-        queue,
-        waiter,
-        _onmessage: onmessage,
-        _onerror: onerror,
-    })
+    }
 }
 
-/// The next item the reader worker sent, waiting for it if need be.
-async fn take(r: &Remote) -> Item {
-    loop {
-        if let Some(item) = r.queue.borrow_mut().pop_front() {
-            return item;
-        }
-        let waiter = r.waiter.clone();
-        let p = Promise::new(&mut |resolve, _| {
-            *waiter.borrow_mut() = Some(resolve);
+impl Reader {
+    /// Start `reader.js`; `None` when no worker can be started from here.
+    fn start() -> Option<Reader> {
+        let worker = Worker::new("./reader.js").ok()?;
+        let inbox: Rc<Inbox> = Rc::default();
+        let on_item = inbox.clone();
+        let onmessage = Closure::<dyn FnMut(MessageEvent)>::new(move |ev: MessageEvent| {
+            let data = ev.data();
+            let field = |k: &str| Reflect::get(&data, &k.into()).ok();
+            let job = field("job").and_then(|j| j.as_f64()).unwrap_or(0.0) as u32;
+            let item = match field("buf").and_then(|b| b.dyn_into::<ArrayBuffer>().ok()) {
+                Some(buf) => Ok((
+                    buf,
+                    field("end").and_then(|e| e.as_f64()).unwrap_or(0.0) as u64,
+                )),
+                None => Err(field("error")
+                    .and_then(|e| e.as_string())
+                    .unwrap_or_else(|| "the slice reader failed".into())),
+            };
+            on_item.deliver(job, item);
         });
-        let _ = JsFuture::from(p).await;
+        let on_error = inbox.clone();
+        let onerror = Closure::<dyn FnMut(JsValue)>::new(move |_| {
+            on_error.deliver(0, Err("the slice reader could not start".into()));
+        });
+        worker.set_onmessage(Some(onmessage.as_ref().unchecked_ref()));
+        worker.set_onerror(Some(onerror.as_ref().unchecked_ref()));
+        Some(Reader {
+            worker,
+            inbox,
+            next_job: std::cell::Cell::new(1),
+            _onmessage: onmessage,
+            _onerror: onerror,
+        })
+    }
+
+    /// Start reading `blob` as a new job (ending the one before); its number.
+    fn start_job(&self, blob: &Blob, slice: u64) -> Option<u32> {
+        let job = self.next_job.get();
+        self.next_job.set(job + 1);
+        // What is left of earlier jobs is of no use now.
+        self.inbox.queue.borrow_mut().retain(|(j, _)| *j == 0);
+        let msg = js_sys::Object::new();
+        let _ = Reflect::set(&msg, &"job".into(), &job.into());
+        let _ = Reflect::set(&msg, &"file".into(), blob);
+        let _ = Reflect::set(&msg, &"slice".into(), &(slice as f64).into());
+        let _ = Reflect::set(&msg, &"ahead".into(), &AHEAD.into());
+        self.worker.post_message(&msg).ok()?;
+        Some(job)
+    }
+
+    /// Tell the reader `{key: job}` (`ack`: a slice was taken; `stop`: the job is over).
+    fn post(&self, key: &str, job: u32) {
+        let msg = js_sys::Object::new();
+        let _ = Reflect::set(&msg, &key.into(), &job.into());
+        let _ = self.worker.post_message(&msg);
+    }
+
+    /// The next item of `job`, waiting for it if need be; an error when the reader failed or
+    /// sent nothing for [`STALL_MS`].
+    async fn take(&self, job: u32) -> Item {
+        let since = Date::now();
+        loop {
+            loop {
+                let next = self.inbox.queue.borrow_mut().pop_front();
+                match next {
+                    Some((j, item)) if j == job || j == 0 => return item,
+                    Some(_) => continue,
+                    None => break,
+                }
+            }
+            if Date::now() - since >= STALL_MS {
+                return Err(format!(
+                    "the slice reader sent nothing for {} s",
+                    STALL_MS / 1000.0
+                ));
+            }
+            let waiter = &self.inbox.waiter;
+            let p = Promise::new(&mut |resolve, _| {
+                set_timeout(&resolve, STALL_MS);
+                *waiter.borrow_mut() = Some(resolve);
+            });
+            let _ = JsFuture::from(p).await;
+        }
+    }
+}
+
+/// `setTimeout(f, ms)` in whatever global this runs in; false where there is none.
+fn set_timeout(f: &Function, ms: f64) -> bool {
+    let global = js_sys::global();
+    let set_timeout = Reflect::get(&global, &"setTimeout".into())
+        .ok()
+        .and_then(|f| f.dyn_into::<Function>().ok());
+    match set_timeout {
+        Some(set_timeout) => set_timeout.call2(&global, f, &ms.into()).is_ok(),
+        None => false,
     }
 }
 
 /// Let the event loop run (a `setTimeout(0)` task): messages queued meanwhile are handled.
 async fn yield_to_events() {
-    let global = js_sys::global();
-    let set_timeout = Reflect::get(&global, &"setTimeout".into())
-        .ok()
-        .and_then(|f| f.dyn_into::<Function>().ok());
-    let Some(set_timeout) = set_timeout else {
-        return;
-    };
     let p = Promise::new(&mut |resolve, _| {
-        let _ = set_timeout.call1(&global, &resolve);
+        if !set_timeout(&resolve, 0.0) {
+            let _ = resolve.call0(&JsValue::NULL);
+        }
     });
     let _ = JsFuture::from(p).await;
 }

@@ -5,6 +5,7 @@
 
 use std::path::PathBuf;
 use std::process::Command;
+use std::sync::OnceLock;
 
 /// `whodunnit ARGS` with `threads` threads and ranges down to 1 MiB; stdout, checked.
 fn run(threads: usize, args: &[&str]) -> String {
@@ -22,17 +23,23 @@ fn run(threads: usize, args: &[&str]) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
-/// The live control-plane recording (CC0), gunzipped into the test's temp dir: splitting reads
-/// plain files only.
+/// The live control-plane recording (CC0), gunzipped into the test's temp dir once per process:
+/// splitting reads plain files only, and the tests run concurrently, so rewriting the file under
+/// another test's running CLI would hand it a truncated log.
 fn live_audit() -> Option<PathBuf> {
-    let gz = whodunnit_testdata::corpus("live-controlplane/audit.log.gz")?;
-    let p = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("parallel-live-audit.log");
-    std::fs::write(
-        &p,
-        whodunnit_testdata::gunzip_if(whodunnit_testdata::read(gz)),
-    )
-    .unwrap();
-    Some(p)
+    static PATH: OnceLock<Option<PathBuf>> = OnceLock::new();
+    PATH.get_or_init(|| {
+        let gz = whodunnit_testdata::corpus("live-controlplane/audit.log.gz")?;
+        let p = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("parallel-live-audit.log");
+        let bytes = whodunnit_testdata::gunzip_if(whodunnit_testdata::read(gz));
+        if std::fs::read(&p).ok().as_deref() != Some(&bytes[..]) {
+            let tmp = p.with_extension(format!("tmp{}", std::process::id()));
+            std::fs::write(&tmp, &bytes).unwrap();
+            std::fs::rename(&tmp, &p).unwrap();
+        }
+        Some(p)
+    })
+    .clone()
 }
 
 #[test]

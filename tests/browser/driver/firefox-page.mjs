@@ -76,9 +76,16 @@ export class FirefoxPage {
       let v;
       try { v = await fn(); } catch (e) { if (!TRANSIENT.test(e.message) || Date.now() > end) throw e; }
       if (v) return v;
-      if (Date.now() > end) throw new Error(`timed out after ${timeout} ms waiting for ${what}`);
+      if (Date.now() > end) throw new Error(`timed out after ${timeout} ms waiting for ${what}; the page showed: ${await this.shown()}`);
       await sleep(POLL_MS);
     }
+  }
+
+  /** The page's text, squeezed (for a timeout's message), or why it could not be had. */
+  async shown() {
+    try {
+      return (await this.run(`() => document.body.innerText`)).replace(/\s+/g, ' ').slice(0, 1500);
+    } catch (e) { return `(unreadable: ${e.message})`; }
   }
 
   evaluate(fn, arg) { return this.run(`(a) => (${fn})(a)`, arg); }

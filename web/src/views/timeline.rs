@@ -94,6 +94,9 @@ pub fn timeline_view(p: &Props) -> Html {
             .collect(),
         _ => Vec::new(),
     };
+    // The findings lane is there while findings are computed, so that its arrival does not push
+    // the lanes and the kinds table down under the user's pointer.
+    let findings_pending = findings_answer.is_none();
     let ans: Option<TimelineAnswer> = match &*answer {
         Some(Ok(a)) => Some(a.clone()),
         _ => None,
@@ -102,7 +105,7 @@ pub fn timeline_view(p: &Props) -> Html {
     // Rows: groups with their lanes (collapsible).
     let rows: Vec<Row> = ans
         .as_ref()
-        .map(|a| build_rows(a, &collapsed, !findings.is_empty()))
+        .map(|a| build_rows(a, &collapsed, findings_pending || !findings.is_empty()))
         .unwrap_or_default();
 
     // Draw whenever the answer, size or hover changes.
@@ -120,11 +123,12 @@ pub fn timeline_view(p: &Props) -> Html {
                 width as i64,
                 sel.clone(),
                 findings.clone(),
+                findings_pending,
             ),
             move |_| {
                 if let Some(a) = &ans {
                     if let Some(c) = main_ref.cast::<HtmlCanvasElement>() {
-                        draw_main(&c, a, &rows, sel.as_ref(), &findings);
+                        draw_main(&c, a, &rows, sel.as_ref(), &findings, findings_pending);
                     }
                     if let Some(c) = over_ref.cast::<HtmlCanvasElement>() {
                         draw_overview(&c, a);
@@ -552,6 +556,7 @@ fn draw_main(
     rows: &[Row],
     selected: Option<&EventRow>,
     findings: &[Finding],
+    findings_pending: bool,
 ) {
     let h = AXIS_H + rows.len() as f64 * ROW_H + 4.0;
     let Some((ctx, w, _)) = canvas::prepare(c, h) else {
@@ -591,7 +596,12 @@ fn draw_main(
         let (lanes, label, is_group): (Vec<usize>, String, bool) = match row {
             Row::Findings => {
                 ctx.set_fill_style_str(&text);
-                let _ = ctx.fill_text(&format!("⚑ findings ({})", findings.len()), 6.0, y + 15.0);
+                let count = if findings_pending {
+                    "…".to_string()
+                } else {
+                    findings.len().to_string()
+                };
+                let _ = ctx.fill_text(&format!("⚑ findings ({count})"), 6.0, y + 15.0);
                 for f in findings {
                     let x0 = x_of(a, f.from, plot_w).max(LABEL_W);
                     let x1 = x_of(a, f.to, plot_w).min(w);

@@ -252,14 +252,6 @@ impl Reader {
         if limit > 0 {
             flags |= F_LIMIT;
         }
-        let verb = row.get("verb");
-        if verb == Some("list") && flags & F_NO_URI == 0 {
-            flags |= if list_from_etcd(flags) {
-                F_LIST_ETCD
-            } else {
-                F_LIST_CACHE
-            };
-        }
         let code = row.int("code")?.unwrap_or(0).clamp(0, u16::MAX as i64) as u16;
         let groups: Vec<Sym> = list_items(row.get("user_groups"))
             .into_iter()

@@ -651,13 +651,6 @@ impl Builder {
         if is_long_running(verb, subresource, flags) {
             flags |= F_LONG_RUNNING;
         }
-        if verb == "list" && flags & F_NO_URI == 0 {
-            flags |= if list_from_etcd(flags) {
-                F_LIST_ETCD
-            } else {
-                F_LIST_CACHE
-            };
-        }
         let (user, groups) = match ev.user {
             Some(raw) => self.user(raw),
             None => (0, self.groupset(&[])),

@@ -41,11 +41,6 @@ pub const F_WATCH_PARAM: Flags = 1 << 11;
 pub const F_LIMIT: Flags = 1 << 12;
 /// `continue` token was given (a later page of a paginated LIST).
 pub const F_CONTINUE: Flags = 1 << 13;
-/// A LIST served from etcd under the pre-1.31 rules (see [`list_from_etcd`]). The cost report
-/// decides per apiserver version instead (`audit::version`); this flag is the version-blind view.
-pub const F_LIST_ETCD: Flags = 1 << 14;
-/// A LIST served from the watch cache under the pre-1.31 rules.
-pub const F_LIST_CACHE: Flags = 1 << 15;
 /// `follow=true` (log streaming).
 pub const F_FOLLOW: Flags = 1 << 16;
 /// Not a resource request (e.g. `/openapi/v2`, `/healthz`): `resource` holds the path.

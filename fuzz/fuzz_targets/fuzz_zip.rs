@@ -5,28 +5,12 @@
 //! fallback). Nothing may panic.
 #![no_main]
 
+#[path = "common/mod.rs"]
+mod common;
+
 use libfuzzer_sys::fuzz_target;
-use whodunnit_core::bundle::event::Event;
 use whodunnit_core::bundle::zip::{directory, local::LocalScan};
 use whodunnit_core::{bundle, FileMeta};
-
-fn events(bytes: &[u8], chunk: usize) -> Vec<(String, Vec<u8>)> {
-    let mut r = LocalScan::default();
-    // Data events depend on chunking: their bytes are joined.
-    let mut out: Vec<(String, Vec<u8>)> = Vec::new();
-    let mut f = |e: Event<'_>| match e {
-        Event::Data(d) => match out.last_mut() {
-            Some((l, b)) if l == "data" => b.extend_from_slice(d),
-            _ => out.push(("data".into(), d.to_vec())),
-        },
-        e => out.push((format!("{e:?}"), Vec::new())),
-    };
-    for c in bytes.chunks(chunk) {
-        r.push(c, &mut f);
-    }
-    r.finish(&mut f);
-    out
-}
 
 /// The data of an entry that ended with a problem (a corrupt deflate stream) may depend on
 /// where reads ended; everything else may not.
@@ -52,8 +36,8 @@ fuzz_target!(|bytes: &[u8]| {
     }
     let _ = directory::zip64_end(rest);
     assert_eq!(
-        sound(events(rest, rest.len().max(1))),
-        sound(events(rest, usize::from(k % 61) + 1))
+        sound(common::events::<LocalScan>(rest, rest.len().max(1))),
+        sound(common::events::<LocalScan>(rest, usize::from(k % 61) + 1))
     );
     let mut z = b"PK\x03\x04".to_vec();
     z.extend_from_slice(rest);

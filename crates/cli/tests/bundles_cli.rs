@@ -5,22 +5,10 @@
 
 use serde_json::Value;
 use std::path::Path;
-use std::process::Command;
 use whodunnit_testdata::bundles;
 
-fn run(args: &[&str]) -> Value {
-    let out = Command::new(env!("CARGO_BIN_EXE_whodunnit"))
-        .args(args)
-        .arg("--json")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
-}
+mod common;
+use common::json as run;
 
 fn p(path: &Path) -> String {
     path.to_string_lossy().into_owned()
@@ -61,11 +49,7 @@ fn analyze_lists_members_of_archives_and_folders_alike() {
     let bundle = zip[0]["bundle"].as_str().unwrap();
     assert!(bundle.ends_with("kind-logs.zip"), "{bundle}");
     // Text mode: the bundle's totals.
-    let out = Command::new(env!("CARGO_BIN_EXE_whodunnit"))
-        .args(["analyze", &p(&dir.join("kind-logs.zip"))])
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
+    let text = common::stdout_ok(&["analyze", &p(&dir.join("kind-logs.zip"))], &[]);
     assert!(
         text.contains("kind-logs.zip: 9 members, 5290 records, 0 lines skipped, 4 not read"),
         "{text}"

@@ -4,22 +4,10 @@
 
 use parquet::file::reader::{FileReader, SerializedFileReader};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use whodunnit_testdata::fixture;
 
-fn whodunnit(args: &[&str]) -> serde_json::Value {
-    let out = Command::new(env!("CARGO_BIN_EXE_whodunnit"))
-        .args(args)
-        .arg("--json")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
-}
+mod common;
+use common::json as whodunnit;
 
 fn parquet_files(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();

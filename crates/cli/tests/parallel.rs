@@ -4,23 +4,18 @@
 //! once (klog year resolution across files included), archives and folders among them.
 
 use std::path::PathBuf;
-use std::process::Command;
+mod common;
 use std::sync::OnceLock;
 
 /// `whodunnit ARGS` with `threads` threads and ranges down to 1 MiB; stdout, checked.
 fn run(threads: usize, args: &[&str]) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_whodunnit"))
-        .args(args)
-        .env("WHODUNNIT_THREADS", threads.to_string())
-        .env("WHODUNNIT_SPLIT_MIN", (1 << 20).to_string())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
+    common::stdout_ok(
+        args,
+        &[
+            ("WHODUNNIT_THREADS", threads.to_string()),
+            ("WHODUNNIT_SPLIT_MIN", (1 << 20).to_string()),
+        ],
+    )
 }
 
 /// The live control-plane recording (CC0), gunzipped into the test's temp dir once per process:

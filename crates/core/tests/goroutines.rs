@@ -646,3 +646,101 @@ proptest! {
         }
     }
 }
+
+/// The report remembers per file what depends only on a stack (how it waits on a lock, where
+/// it waits, its normalized form, holder evidence per function) and asks those memos again for
+/// every snapshot. On every corpus dump, and on all of them in one file (snapshots repeating
+/// each other's stacks, as periodic dumps of one process do), each analysis answers with the
+/// file's memos exactly as with fresh ones.
+#[test]
+fn a_files_memos_answer_as_fresh_ones_do() {
+    use goroutine::contention::{find_locks, find_locks_with, Waits};
+    use goroutine::group::{buckets, Normalizer};
+    use goroutine::holder::{candidates, Seen};
+    use goroutine::waits::{waiters_by_site, waiters_by_site_with, Sites};
+    whodunnit_testdata::require_corpus!();
+    let dir = whodunnit_testdata::corpus("goroutines").unwrap();
+    let mut names: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "txt"))
+        .collect();
+    names.sort();
+    let mut files = Vec::new();
+    for p in &names {
+        files.push((p.display().to_string(), whodunnit_testdata::read(p)));
+    }
+    // The live containerd's dumps of one hang, in order: one process, its stacks repeating.
+    let live = whodunnit_testdata::corpus("live-containerd").unwrap();
+    let mut series = Vec::new();
+    let mut dumps: Vec<_> = std::fs::read_dir(&live)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.display().to_string().contains("containerd-goroutines-"))
+        .collect();
+    dumps.sort();
+    for p in &dumps {
+        series.extend_from_slice(&whodunnit_testdata::read(p));
+        series.extend_from_slice(b"\n\n");
+    }
+    files.push(("the live containerd dumps, in one file".into(), series));
+    // Dumps of several programs, twice: the second copy meets every stack in the memos.
+    let mut mixed = Vec::new();
+    for n in [
+        "combinestacks_write-stacks-2.txt",
+        "gostackparse_waitsince.txt",
+        "gotfmt_deadlock.txt",
+        "kvstore_raft_goroutines_go124_windows.txt",
+    ] {
+        mixed.extend_from_slice(&read!(n));
+        mixed.extend_from_slice(b"\n\n");
+    }
+    files.push((
+        "four dumps, twice".into(),
+        [mixed.as_slice(), mixed.as_slice()].concat(),
+    ));
+    let (mut locks_seen, mut sites_seen) = (0, 0);
+    for (name, bytes) in &files {
+        let f = parse(name, bytes);
+        let FormatData::Goroutines(d) = &f.data else {
+            continue;
+        };
+        let mut waits = Waits::default();
+        let mut seen = Seen::default();
+        let mut sites = Sites::default();
+        let sims = [Similarity::Exact, Similarity::Pointer, Similarity::Any];
+        let mut norms: Vec<Normalizer> = sims.iter().map(|&s| Normalizer::new(d, s)).collect();
+        for si in 0..d.snapshots.len() {
+            let locks = find_locks_with(d, si, &mut waits);
+            assert_eq!(locks, find_locks(d, si), "{name} snapshot {si}: locks");
+            for l in &locks {
+                locks_seen += 1;
+                assert_eq!(
+                    candidates(d, l, 5, &mut waits, &mut seen),
+                    candidates(d, l, 5, &mut Waits::default(), &mut Seen::default()),
+                    "{name} snapshot {si}: holders of {:?}",
+                    l.addr
+                );
+            }
+            let by_site = waiters_by_site_with(d, si, 2, &mut sites);
+            sites_seen += by_site.len();
+            assert_eq!(
+                by_site,
+                waiters_by_site(d, si, 2),
+                "{name} snapshot {si}: wait sites"
+            );
+            for (norm, &sim) in norms.iter_mut().zip(&sims) {
+                assert_eq!(
+                    buckets(d, si, norm, &mut |_| true),
+                    buckets(d, si, &mut Normalizer::new(d, sim), &mut |_| true),
+                    "{name} snapshot {si}: groups at {sim:?}"
+                );
+            }
+        }
+    }
+    // What the comparisons covered (12 locks and 53 wait sites with the corpus of 2026-12).
+    assert!(
+        locks_seen >= 10 && sites_seen >= 40,
+        "{locks_seen} locks, {sites_seen} wait sites"
+    );
+}

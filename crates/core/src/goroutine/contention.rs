@@ -6,6 +6,7 @@
 //! mutex address when an argument shows it, else by the first caller frame outside `sync`.
 
 use super::frame::{first_arg, looks_like_pointer, package_of};
+use super::intern::FxMap;
 use super::Data;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -64,7 +65,27 @@ fn sync_marker(func: &str) -> Option<(LockKind, bool)> {
     })
 }
 
-/// Whether goroutine `gi` waits on a mutex, and how.
+/// [`wait_info`] remembered per (state, stack): a dump repeats both across goroutines and
+/// snapshots, and the analyses of one file ask for the same goroutines several times (locks,
+/// holders, self-deadlock checks). One per file: ids are the file's.
+#[derive(Default)]
+pub struct Waits {
+    seen: FxMap<(u32, u32), Option<WaitInfo>>,
+}
+
+impl Waits {
+    /// Whether goroutine `gi` of `data` waits on a mutex, and how ([`wait_info`]).
+    pub fn of(&mut self, data: &Data, gi: usize) -> Option<WaitInfo> {
+        let g = data.goroutines.get(gi)?;
+        self.seen
+            .entry((g.state, g.stack))
+            .or_insert_with(|| wait_info(data, gi))
+            .clone()
+    }
+}
+
+/// Whether goroutine `gi` waits on a mutex, and how. It depends on the goroutine's state and
+/// stack only (what [`Waits`] remembers it by).
 pub fn wait_info(data: &Data, gi: usize) -> Option<WaitInfo> {
     let g = data.goroutines.get(gi)?;
     let state = data.str(g.state);
@@ -131,13 +152,18 @@ pub struct Lock {
 
 /// All locks with waiters in snapshot `snap`, most waiters first.
 pub fn find_locks(data: &Data, snap: usize) -> Vec<Lock> {
+    find_locks_with(data, snap, &mut Waits::default())
+}
+
+/// [`find_locks`] with the file's [`Waits`] (for several snapshots of one file).
+pub fn find_locks_with(data: &Data, snap: usize, waits: &mut Waits) -> Vec<Lock> {
     let Some(s) = data.snapshots.get(snap) else {
         return Vec::new();
     };
     // Key: address, else call site's (func, file, line).
     let mut by_key: BTreeMap<(u64, u32, u32, u32), Lock> = BTreeMap::new();
     for gi in s.start as usize..s.end as usize {
-        let Some(w) = wait_info(data, gi) else {
+        let Some(w) = waits.of(data, gi) else {
             continue;
         };
         let g = &data.goroutines[gi];

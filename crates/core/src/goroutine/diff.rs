@@ -4,9 +4,8 @@
 use super::frame::{normalize_args, Similarity};
 use super::in_files::goroutine_data;
 use super::intern::FxMap;
-use super::report::{
-    frame_view, snapshot_label, stack_views, FrameView, SnapshotInfo, SnapshotRef,
-};
+use super::report::{snapshot_label, SnapshotInfo, SnapshotRef};
+use super::views::{frame_view, stack_views, FrameView};
 use super::Data;
 use crate::dataset::Dataset;
 use crate::time::{fmt_micros, NO_TIME};

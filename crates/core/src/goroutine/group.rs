@@ -85,17 +85,18 @@ impl<'d> Normalizer<'d> {
 /// What makes goroutines alike: state, normalized stack, created-by site, locked flag.
 type BucketKey = (u32, u32, Option<(u32, u32, u32)>, bool);
 
-/// Buckets of snapshot `snap` among goroutines accepted by `keep`, largest first.
+/// Buckets of snapshot `snap` among goroutines accepted by `keep`, largest first. `norm` is
+/// the file's, at the similarity wanted: its stacks are normalized once for every snapshot.
 pub fn buckets(
     data: &Data,
     snap: usize,
-    sim: Similarity,
+    norm: &mut Normalizer<'_>,
     keep: &mut dyn FnMut(usize) -> bool,
 ) -> Vec<Bucket> {
     let Some(s) = data.snapshots.get(snap) else {
         return Vec::new();
     };
-    let mut norm = Normalizer::new(data, sim);
+    let sim = norm.sim;
     let mut index: FxMap<BucketKey, usize> = FxMap::default();
     let mut out: Vec<Bucket> = Vec::new();
     for gi in s.start as usize..s.end as usize {

@@ -3,7 +3,7 @@
 //! function or file that takes it) and on how it is stuck (IO wait inside an RPC client, as
 //! long as the oldest waiter). No candidate is itself an answer, explained in words.
 
-use super::contention::{wait_info, Lock};
+use super::contention::{Lock, Waits};
 use super::frame::{base_name, package_of, pointer_args};
 use super::intern::FxMap;
 use super::Data;
@@ -52,9 +52,39 @@ const RPC_CLIENT: &[&str] = &[
     "github.com/containernetworking/cni/pkg/invoke.",
 ];
 
+/// What the holder searches of one file share: every search scans every goroutine of its
+/// snapshot, and the same argument lists and functions come back in each.
+#[derive(Default)]
+pub struct Seen {
+    /// Argument list id → the pointers in it.
+    ptrs: FxMap<u32, Vec<u64>>,
+    /// Function id → (in package `sync`/`internal/sync`, a client call: [`RPC_CLIENT`]).
+    funcs: FxMap<u32, (bool, bool)>,
+}
+
+impl Seen {
+    fn func(&mut self, data: &Data, id: u32) -> (bool, bool) {
+        *self.funcs.entry(id).or_insert_with(|| {
+            let func = data.str(id);
+            let pkg = package_of(func);
+            (
+                pkg == "sync" || pkg == "internal/sync",
+                RPC_CLIENT.iter().any(|r| func.contains(r)),
+            )
+        })
+    }
+}
+
 /// Rank the candidates for `lock` (best first, at most `max`); when there are none, the
-/// second value says what that means.
-pub fn candidates(data: &Data, lock: &Lock, max: usize) -> (Vec<Candidate>, Option<String>) {
+/// second value says what that means. `waits` and `seen` are the file's (see [`Waits`],
+/// [`Seen`]).
+pub fn candidates(
+    data: &Data,
+    lock: &Lock,
+    max: usize,
+    waits: &mut Waits,
+    seen: &mut Seen,
+) -> (Vec<Candidate>, Option<String>) {
     let Some(snap) = data.snapshots.get(lock.snapshot) else {
         return (Vec::new(), None);
     };
@@ -74,7 +104,7 @@ pub fn candidates(data: &Data, lock: &Lock, max: usize) -> (Vec<Candidate>, Opti
     let mut owners: BTreeSet<u64> = BTreeSet::new();
     for &gi in &lock.members {
         let g = &data.goroutines[gi];
-        if let Some(w) = wait_info(data, gi) {
+        if let Some(w) = waits.of(data, gi) {
             if let Some(c) = w.caller {
                 for &fi in data.stacks[g.stack as usize].frames.iter().skip(c).take(2) {
                     for p in pointer_args(data.str(data.frames[fi as usize].args)) {
@@ -100,8 +130,6 @@ pub fn candidates(data: &Data, lock: &Lock, max: usize) -> (Vec<Candidate>, Opti
         .filter_map(|&gi| data.goroutines[gi].wait)
         .max()
         .unwrap_or(0);
-    // Argument lists repeat across goroutines: parse each once.
-    let mut ptrs: FxMap<u32, Vec<u64>> = FxMap::default();
     let mut out = Vec::new();
     for gi in snap.start as usize..snap.end as usize {
         if members.contains(&gi) {
@@ -117,9 +145,10 @@ pub fn candidates(data: &Data, lock: &Lock, max: usize) -> (Vec<Candidate>, Opti
             let f = &data.frames[fi as usize];
             let func = data.str(f.func);
             let loc = || format!("{} ({}:{})", func, base_name(data.str(f.file)), f.line);
-            let pkg = package_of(func);
-            if pkg != "sync" && pkg != "internal/sync" {
-                let args = ptrs
+            let (in_sync, client) = seen.func(data, f.func);
+            if !in_sync {
+                let args = seen
+                    .ptrs
                     .entry(f.args)
                     .or_insert_with(|| pointer_args(data.str(f.args)).collect());
                 for &p in args.iter() {
@@ -147,8 +176,8 @@ pub fn candidates(data: &Data, lock: &Lock, max: usize) -> (Vec<Candidate>, Opti
             if !same_file && f.file != 0 && site_files.contains(&f.file) {
                 same_file = true;
             }
-            if rpc.is_none() && RPC_CLIENT.iter().any(|r| func.contains(r)) {
-                rpc = Some(func.to_string());
+            if rpc.is_none() && client {
+                rpc = Some(func);
             }
         }
         if let Some(f) = data.stacks[g.stack as usize]
@@ -198,7 +227,7 @@ pub fn candidates(data: &Data, lock: &Lock, max: usize) -> (Vec<Candidate>, Opti
                 ));
             }
         }
-        if let Some(w) = wait_info(data, gi) {
+        if let Some(w) = waits.of(data, gi) {
             if w.addr != lock.addr || w.addr.is_none() {
                 score += 5;
                 reasons.push(
@@ -223,17 +252,17 @@ pub fn candidates(data: &Data, lock: &Lock, max: usize) -> (Vec<Candidate>, Opti
     if !out.is_empty() {
         return (out, None);
     }
-    (out, Some(no_candidate(data, lock)))
+    (out, Some(no_candidate(data, lock, waits)))
 }
 
 /// Why nobody seems to hold the lock.
-fn no_candidate(data: &Data, lock: &Lock) -> String {
+fn no_candidate(data: &Data, lock: &Lock, waits: &mut Waits) -> String {
     let snap = &data.snapshots[lock.snapshot];
     // Self-deadlock: a waiter whose own stack passes through a lock-taking function again,
     // or carries the lock's address below its Lock call.
     for &gi in &lock.members {
         let g = &data.goroutines[gi];
-        let Some(w) = wait_info(data, gi) else {
+        let Some(w) = waits.of(data, gi) else {
             continue;
         };
         let Some(c) = w.caller else {

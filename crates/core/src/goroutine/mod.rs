@@ -20,6 +20,7 @@ pub mod pprof;
 pub mod report;
 pub mod tree;
 pub mod unwrap;
+pub mod views;
 pub mod waits;
 
 pub use diff::{diff, DiffEntry, GoroutineDiff};
@@ -952,6 +953,7 @@ impl Parser {
             snapshots: self.snapshots,
         };
         let mut kinds: Vec<&str> = Vec::new();
+        let mut waits = contention::Waits::default();
         for (i, s) in data.snapshots.iter().enumerate() {
             let what = match s.kind {
                 SnapshotKind::Pprof => "pprof goroutine profile (debug=1)",
@@ -984,7 +986,7 @@ impl Parser {
                 offset: s.offset,
                 len: s.end_offset.saturating_sub(s.offset),
             });
-            for lock in contention::find_locks(&data, i) {
+            for lock in contention::find_locks_with(&data, i, &mut waits) {
                 if lock.waiters < 2 {
                     continue;
                 }

@@ -2,17 +2,22 @@
 //! groups first (waiters, age histogram, periodicity, holder candidates), then every group,
 //! the created-by tree; and [`diff`] for two snapshots of one process.
 
-use super::contention::{self, AgeBucket, Lock};
-use super::frame::{base_name, is_runtime, is_stdlib, package_of, Similarity};
+use super::contention::{self, Lock};
+use super::frame::{base_name, package_of, Similarity};
 use super::group;
 use super::holder;
 use super::in_files::goroutine_data;
 use super::intern::FxMap;
 use super::tree::{self, CreatorNode};
-use super::{Data, Frame, SnapshotKind};
+pub use super::views::{
+    frame_view, stack_views, AgeCount, CallSite, FrameView, GroupView, HolderCandidate, LockGroup,
+};
+use super::views::{group_view, lock_view, Views, HOLDER_LOCKS};
+use super::{Data, SnapshotKind};
 use crate::dataset::Dataset;
 use crate::time::{fmt_micros, Micros};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// One snapshot: `file` indexes `Dataset::files`, `snapshot` that file's snapshots.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -78,155 +83,6 @@ pub struct SnapshotInfo {
     pub system_stacks: Vec<Vec<FrameView>>,
 }
 
-/// One frame, display-ready.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FrameView {
-    /// Fully qualified function: `net/http.(*conn).serve`.
-    pub func: String,
-    /// `net/http`.
-    pub package: String,
-    /// Function without its package: `(*conn).serve`.
-    pub name: String,
-    /// Arguments as printed (merged groups show the first member's).
-    pub args: String,
-    /// Full source path as printed.
-    pub file: String,
-    /// `server.go:1895` (empty when the dump had no file line).
-    pub location: String,
-    /// 1-based line number of its first line.
-    pub line: u32,
-    /// Go standard library (collapsible).
-    pub stdlib: bool,
-    /// Go runtime internals (collapsed by default).
-    pub runtime: bool,
-}
-
-/// Goroutines with the same story.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct GroupView {
-    /// Position in `GoroutineReport::groups`.
-    pub id: usize,
-    /// Index into `Dataset::files`.
-    pub file: usize,
-    /// Index of the snapshot within its file.
-    pub snapshot: usize,
-    /// How many goroutines.
-    pub count: u64,
-    /// State (`semacquire`; `(pprof: not recorded)` for debug=1 profiles).
-    pub state: String,
-    /// Shortest printed wait, in minutes (`None` when no member printed one).
-    pub wait_min: Option<u32>,
-    /// Longest printed wait, in minutes.
-    pub wait_max: Option<u32>,
-    /// `12 min`, `3–12 min`, or empty.
-    pub wait_text: String,
-    /// How many are locked to an OS thread.
-    pub locked: u64,
-    /// The `created by` frame of the first member.
-    pub created_by: Option<FrameView>,
-    /// Goroutine IDs (at most 500; `ids_total` says how many).
-    pub ids: Vec<u64>,
-    /// How many IDs the group has (`ids` is cut at 500).
-    pub ids_total: usize,
-    /// Innermost first.
-    pub frames: Vec<FrameView>,
-    /// `…N frames elided after frame M…`, when the runtime cut the stack.
-    pub elided: Option<String>,
-    /// Stacks of these goroutines were unavailable (running on another thread).
-    pub unavailable: bool,
-    /// Index into `GoroutineReport::lock_groups` when these goroutines wait on a lock.
-    pub lock_group: Option<usize>,
-    /// Race-detector access (`write at 0xc4211413e0`), for race reports.
-    pub race: Option<String>,
-    /// Contains the snapshot's first goroutine (the one that panicked, in a crash).
-    pub first: bool,
-    /// Short title: the innermost non-runtime function and the state.
-    pub title: String,
-    /// Line of the first member's header, to jump to the source.
-    pub line: u64,
-}
-
-/// Where waiters called Lock from.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CallSite {
-    /// The call site (first frame outside `sync`).
-    pub frame: FrameView,
-    /// How many goroutines.
-    pub count: u64,
-}
-
-/// A goroutine that may hold a contended lock.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct HolderCandidate {
-    /// Goroutine ID (`None` in pprof `debug=1` profiles).
-    pub goroutine: Option<u64>,
-    /// Goroutine state as printed.
-    pub state: String,
-    /// Minutes blocked, as printed.
-    pub wait_minutes: Option<u32>,
-    /// Higher is likelier; comparable within one lock group.
-    pub score: u32,
-    /// Why it is a candidate, one sentence each.
-    pub reasons: Vec<String>,
-    /// Its stack, innermost first.
-    pub frames: Vec<FrameView>,
-    /// Its group in `GoroutineReport::groups`, when shown.
-    pub group: Option<usize>,
-    /// 1-based line number of its first line.
-    pub line: u64,
-}
-
-/// Goroutines blocked on one lock.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct LockGroup {
-    /// Index into `Dataset::files`.
-    pub file: usize,
-    /// Index of the snapshot within its file.
-    pub snapshot: usize,
-    /// The mutex address, or `main.a2 (stackdemo.go:71)` when no address is visible.
-    pub lock: String,
-    /// The mutex address (`0x…`), when visible in the frames.
-    pub address: Option<String>,
-    /// `sync.Mutex`, `sync.RWMutex (Lock)`, `sync.RWMutex (RLock)`.
-    pub kind: String,
-    /// Goroutines waiting on it.
-    pub waiters: u64,
-    /// Where the waiters call Lock from, most waiters first.
-    pub call_sites: Vec<CallSite>,
-    /// Wait ages of the waiters.
-    pub histogram: Vec<AgeBucket>,
-    /// Age of the oldest waiter, in minutes (0 = under a minute).
-    pub oldest_minutes: u32,
-    /// Age of the youngest waiter, in minutes.
-    pub newest_minutes: u32,
-    /// `one new waiter every ~2m …` when ages are evenly spaced.
-    pub periodicity: Option<String>,
-    /// The step of evenly spaced ages, in minutes (with `periodicity`).
-    #[serde(default)]
-    pub period_minutes: Option<u32>,
-    /// Every distinct wait age with its waiter count, youngest first (exact, unlike the
-    /// histogram's bins).
-    #[serde(default)]
-    pub ages: Vec<AgeCount>,
-    /// Likely holders, best first (at most five).
-    pub holders: Vec<HolderCandidate>,
-    /// What no candidate means here (leaked lock, self-deadlock, truncated dump).
-    pub no_holder: Option<String>,
-    /// Groups (indexes into `GoroutineReport::groups`) made of these waiters.
-    pub waiter_groups: Vec<usize>,
-    /// One sentence: `150 goroutines wait on sync.Mutex 0xc000192068 (oldest 12 min)`.
-    pub summary: String,
-}
-
-/// Waiters that have waited a given number of minutes (0 = under a minute).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AgeCount {
-    /// Minutes waited (0 = under a minute).
-    pub minutes: u32,
-    /// How many goroutines.
-    pub count: u64,
-}
-
 /// The answer to a [`GoroutineQuery`].
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GoroutineReport {
@@ -253,47 +109,6 @@ pub struct GoroutineReport {
     pub matched_goroutines: u64,
     /// Remarks for the user.
     pub notes: Vec<String>,
-}
-
-/// Display form of a frame.
-pub fn frame_view(data: &Data, f: &Frame) -> FrameView {
-    let func = data.str(f.func);
-    let file = data.str(f.file);
-    let package = package_of(func);
-    FrameView {
-        func: func.to_string(),
-        package: package.to_string(),
-        name: func
-            .get(package.len()..)
-            .map(|s| s.trim_start_matches('.'))
-            .unwrap_or(func)
-            .to_string(),
-        args: data.str(f.args).to_string(),
-        file: file.to_string(),
-        location: if file.is_empty() {
-            String::new()
-        } else {
-            format!("{}:{}", base_name(file), f.line)
-        },
-        line: f.line,
-        stdlib: is_stdlib(package, file),
-        runtime: is_runtime(package),
-    }
-}
-
-pub(super) fn stack_views(data: &Data, stack: u32) -> Vec<FrameView> {
-    data.stack_frames(stack)
-        .map(|f| frame_view(data, f))
-        .collect()
-}
-
-fn wait_text(lo: Option<u32>, hi: Option<u32>) -> String {
-    match (lo, hi) {
-        (Some(a), Some(b)) if a == b => format!("{a} min"),
-        (Some(a), Some(b)) => format!("{a}–{b} min"),
-        (None, Some(b)) => format!("<1–{b} min"),
-        _ => String::new(),
-    }
 }
 
 /// Whether goroutine `gi` passes the query's filters.
@@ -379,6 +194,12 @@ pub fn report_with_members(
     for (fi, data) in selected(ds, q) {
         let name = &ds.files[fi].meta.name;
         let mut file_members = Vec::new();
+        // What the snapshots of one file share (ids are the file's): see each type.
+        let mut norm = group::Normalizer::new(data, q.similarity);
+        let mut waits = contention::Waits::default();
+        let mut sites = super::waits::Sites::default();
+        let mut holder_seen = holder::Seen::default();
+        let mut views = Views::default();
         for (si, s) in data.snapshots.iter().enumerate() {
             if q.snapshot.is_some_and(|r| r.snapshot != si) {
                 continue;
@@ -396,14 +217,14 @@ pub fn report_with_members(
                     .entry((g.state, g.stack, g.created_by))
                     .or_insert_with(|| matches(data, gi, q, &text, &state))
             };
-            let buckets = group::buckets(data, si, q.similarity, &mut pass);
-            let locks: Vec<Lock> = contention::find_locks(data, si)
+            let buckets = group::buckets(data, si, &mut norm, &mut pass);
+            let locks: Vec<Lock> = contention::find_locks_with(data, si, &mut waits)
                 .into_iter()
                 .filter(|l| l.members.iter().any(|&gi| pass(gi)))
                 .collect();
             let lock_base = rep.lock_groups.len();
             let group_base = all_groups.len();
-            let lock_of: std::collections::HashMap<usize, usize> = locks
+            let lock_of: FxMap<usize, usize> = locks
                 .iter()
                 .enumerate()
                 .flat_map(|(li, l)| l.members.iter().map(move |&gi| (gi, li)))
@@ -413,16 +234,18 @@ pub fn report_with_members(
                 file_members.extend_from_slice(&b.members);
                 let lock_group = lock_of.get(&b.members[0]).map(|p| p + lock_base);
                 all_groups.push((
-                    group_view(data, fi, si, b, lock_group),
+                    group_view(data, fi, si, b, lock_group, &mut views),
                     b.members.clone(),
                     group_base,
                 ));
             }
             for (i, l) in locks.iter().enumerate() {
+                let holders = (i < HOLDER_LOCKS).then_some((&mut waits, &mut holder_seen));
                 rep.lock_groups
-                    .push(lock_view(data, fi, l, i < HOLDER_LOCKS));
+                    .push(lock_view(data, fi, l, holders, &mut views));
             }
-            for w in super::waits::waiters_by_site(data, si, super::waits::MIN_SITE_WAITERS) {
+            let min = super::waits::MIN_SITE_WAITERS;
+            for w in super::waits::waiters_by_site_with(data, si, min, &mut sites) {
                 if w.members.iter().all(|gi| lock_of.contains_key(gi))
                     || !w.members.iter().any(|&gi| pass(gi))
                 {
@@ -447,7 +270,7 @@ pub fn report_with_members(
                 system_stacks: s
                     .system_stacks
                     .iter()
-                    .map(|&st| stack_views(data, st))
+                    .map(|&st| views.stack(data, st))
                     .collect(),
             });
         }
@@ -473,25 +296,32 @@ pub fn report_with_members(
         let keep = q.max_groups.max(locked.len());
         order.truncate(keep);
     }
-    let mut new_id = vec![None; all_groups.len()];
+    // Group of each shown goroutine, per file by goroutine index: in order without a sort.
+    let mut dense: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+    // Each group is taken once, in the new order.
+    let mut all_groups: Vec<Option<_>> = all_groups.into_iter().map(Some).collect();
     for (new, &old) in order.iter().enumerate() {
-        new_id[old] = Some(new);
-    }
-    let mut member_group: Vec<(usize, usize, usize)> = Vec::new(); // (file, goroutine, group)
-    for (new, &old) in order.iter().enumerate() {
-        let (mut g, members, _) = all_groups[old].clone();
+        let Some((mut g, members, _)) = all_groups[old].take() else {
+            continue;
+        };
         g.id = new;
-        for gi in &members {
-            member_group.push((g.file, *gi, new));
+        let of = dense.entry(g.file).or_insert_with(|| {
+            let n = goroutine_data(&ds.files[g.file]).map_or(0, |d| d.goroutines.len());
+            vec![usize::MAX; n]
+        });
+        for &gi in &members {
+            if let Some(slot) = of.get_mut(gi) {
+                *slot = new;
+            }
         }
         rep.groups.push(g);
     }
-    member_group.sort_unstable();
     let group_of = |file: usize, gi: usize| -> Option<usize> {
-        member_group
-            .binary_search_by(|x| (x.0, x.1).cmp(&(file, gi)))
-            .ok()
-            .map(|i| member_group[i].2)
+        dense
+            .get(&file)
+            .and_then(|v| v.get(gi))
+            .copied()
+            .filter(|&g| g != usize::MAX)
     };
     // Resolve holder → group and lock → waiter groups.
     for (li, lg) in rep.lock_groups.iter_mut().enumerate() {
@@ -519,6 +349,15 @@ pub fn report_with_members(
         rep.notes
             .push("Exact similarity: goroutines differing in any argument are shown apart.".into());
     }
+    let member_group = dense
+        .iter()
+        .flat_map(|(&file, of)| {
+            of.iter()
+                .enumerate()
+                .filter(|x| *x.1 != usize::MAX)
+                .map(move |(gi, &g)| (file, gi, g))
+        })
+        .collect();
     (rep, member_group)
 }
 
@@ -539,182 +378,4 @@ fn holder_members(ds: &Dataset, rep: &GoroutineReport) -> Vec<(usize, usize, usi
         }
     }
     out
-}
-
-fn group_view(
-    data: &Data,
-    file: usize,
-    snap: usize,
-    b: &group::Bucket,
-    lock_group: Option<usize>,
-) -> GroupView {
-    let first = &data.goroutines[b.members[0]];
-    let mut lo: Option<u32> = None;
-    let mut hi: Option<u32> = None;
-    let mut locked = 0;
-    let mut unavailable = false;
-    for &gi in &b.members {
-        let g = &data.goroutines[gi];
-        if let Some(w) = g.wait {
-            lo = Some(lo.map_or(w, |x| x.min(w)));
-            hi = Some(hi.map_or(w, |x| x.max(w)));
-        }
-        if g.locked {
-            locked += g.count as u64;
-        }
-        unavailable |= g.unavailable;
-    }
-    // Some members printed no wait (under a minute): the range starts below 1.
-    let any_none = b
-        .members
-        .iter()
-        .any(|&gi| data.goroutines[gi].wait.is_none());
-    let shown_lo = if any_none && hi.is_some() { None } else { lo };
-    let frames = stack_views(data, first.stack);
-    let state = match data.str(first.state) {
-        "" => "(pprof: not recorded)".to_string(),
-        s => s.to_string(),
-    };
-    let top = frames
-        .iter()
-        .find(|f| !f.runtime && !f.stdlib)
-        .or_else(|| frames.iter().find(|f| !f.runtime))
-        .or(frames.first())
-        .map(|f| f.func.clone())
-        .unwrap_or_else(|| "(no frames)".into());
-    let stack = &data.stacks[first.stack as usize];
-    let ids: Vec<u64> = b
-        .members
-        .iter()
-        .filter_map(|&gi| data.goroutines[gi].id)
-        .collect();
-    let snap_start = data.snapshots[snap].start as usize;
-    GroupView {
-        id: 0,
-        file,
-        snapshot: snap,
-        count: b.count,
-        title: format!("{top} · {state}"),
-        state,
-        wait_min: lo,
-        wait_max: hi,
-        wait_text: wait_text(shown_lo, hi),
-        locked,
-        created_by: first
-            .created_by
-            .and_then(|f| data.frames.get(f as usize))
-            .map(|f| frame_view(data, f)),
-        ids_total: ids.len(),
-        ids: ids.into_iter().take(500).collect(),
-        frames,
-        elided: stack.elided.map(|(at, n)| {
-            if n > 0 {
-                format!("…{n} frames elided after frame {at}…")
-            } else {
-                format!("…frames elided after frame {at}…")
-            }
-        }),
-        unavailable,
-        lock_group,
-        race: first.race.map(|r| {
-            format!(
-                "{}{}{}",
-                if r.previous { "previous " } else { "" },
-                if r.write { "write" } else { "read" },
-                r.addr.map(|a| format!(" at {a:#x}")).unwrap_or_default()
-            )
-        }),
-        first: b.members[0] == snap_start,
-        line: first.line,
-    }
-}
-
-/// Holder candidates are searched for the largest locks of a snapshot only: each search scans
-/// every goroutine, and a dump can have thousands of tiny locks.
-const HOLDER_LOCKS: usize = 20;
-
-fn lock_view(data: &Data, file: usize, l: &Lock, find_holders: bool) -> LockGroup {
-    let ages = contention::ages(data, &l.members);
-    let oldest = ages.last().map(|a| a.0).unwrap_or(0);
-    let newest = ages.first().map(|a| a.0).unwrap_or(0);
-    let (cands, no_holder) = if find_holders {
-        holder::candidates(data, l, 5)
-    } else {
-        (
-            Vec::new(),
-            Some(format!(
-                "Not analyzed: holders are searched for the {HOLDER_LOCKS} locks with the most waiters in each dump."
-            )),
-        )
-    };
-    let address = l.addr.map(|a| format!("{a:#x}"));
-    let lock = match (&address, l.site) {
-        (Some(a), _) => a.clone(),
-        (None, Some(fi)) => {
-            let f = frame_view(data, &data.frames[fi as usize]);
-            format!("{} ({})", f.func, f.location)
-        }
-        (None, None) => "(unknown lock)".to_string(),
-    };
-    let summary = format!(
-        "{} goroutine{} wait{} on {} {}{}",
-        l.waiters,
-        if l.waiters == 1 { "" } else { "s" },
-        if l.waiters == 1 { "s" } else { "" },
-        l.kind.label(),
-        if address.is_some() {
-            lock.clone()
-        } else {
-            format!("taken at {lock}")
-        },
-        if oldest > 0 {
-            format!(" (oldest {oldest} min)")
-        } else {
-            String::new()
-        }
-    );
-    LockGroup {
-        file,
-        snapshot: l.snapshot,
-        lock,
-        address,
-        kind: l.kind.label().to_string(),
-        waiters: l.waiters,
-        call_sites: l
-            .call_sites
-            .iter()
-            .map(|&(fi, count)| CallSite {
-                frame: frame_view(data, &data.frames[fi as usize]),
-                count,
-            })
-            .collect(),
-        histogram: contention::histogram(&ages),
-        oldest_minutes: oldest,
-        newest_minutes: newest,
-        periodicity: contention::periodicity(&ages, contention::Behind::Lock),
-        period_minutes: contention::period(&ages).map(|p| p.0),
-        ages: ages
-            .iter()
-            .map(|&(minutes, count)| AgeCount { minutes, count })
-            .collect(),
-        holders: cands
-            .into_iter()
-            .map(|c| {
-                let g = &data.goroutines[c.goroutine];
-                HolderCandidate {
-                    goroutine: g.id,
-                    state: data.str(g.state).to_string(),
-                    wait_minutes: g.wait,
-                    score: c.score,
-                    reasons: c.reasons,
-                    frames: stack_views(data, g.stack),
-                    group: None,
-                    line: g.line,
-                }
-            })
-            .collect(),
-        no_holder,
-        waiter_groups: Vec::new(),
-        summary,
-    }
 }

@@ -2,6 +2,7 @@
 //! goroutine when Go 1.21+ prints `created by X in goroutine N`.
 
 use super::frame::base_name;
+use super::intern::FxMap;
 use super::Data;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -36,7 +37,9 @@ pub fn build(data: &Data, members: &[usize]) -> Vec<CreatorNode> {
             .map(|f| (f.func, f.file, f.line))
             .unwrap_or(NONE)
     };
-    let mut by_id: BTreeMap<(u32, u64), usize> = BTreeMap::new();
+    // Looked up once per goroutine, over every snapshot's goroutines: hashed, not ordered.
+    let mut by_id: FxMap<(u32, u64), usize> = FxMap::default();
+    by_id.reserve(members.len());
     for &gi in members {
         let g = &data.goroutines[gi];
         if let Some(id) = g.id {

@@ -6,6 +6,7 @@
 //! site whose ages step at the caller's pace.
 
 use super::frame::{is_stdlib, package_of};
+use super::intern::FxMap;
 use super::Data;
 use std::collections::BTreeMap;
 
@@ -38,8 +39,60 @@ fn is_runtime_pkg(pkg: &str) -> bool {
         || pkg == "internal/sync"
 }
 
+/// The wait site of each stack, remembered: it depends on the stack only, and a file's
+/// snapshots repeat their stacks. One per file: ids are the file's.
+#[derive(Default)]
+pub struct Sites {
+    seen: FxMap<u32, Option<u32>>,
+}
+
+impl Sites {
+    /// The frame id where a goroutine with stack `stack` waits: the first frame of the
+    /// program's own code (not the runtime, `internal/…` or the standard library: every IO
+    /// waiter parks in internal/poll), else the first outside the runtime.
+    fn site(&mut self, data: &Data, stack: u32) -> Option<u32> {
+        *self.seen.entry(stack).or_insert_with(|| {
+            let stack = data.stacks.get(stack as usize)?;
+            let frame_pkg = |fi: u32| {
+                data.frames.get(fi as usize).map(|f| {
+                    let func = data.str(f.func);
+                    (package_of(func), data.str(f.file))
+                })
+            };
+            stack
+                .frames
+                .iter()
+                .copied()
+                .find(|&fi| {
+                    frame_pkg(fi).is_some_and(|(pkg, file)| {
+                        !is_runtime_pkg(pkg)
+                            && !pkg.starts_with("internal/")
+                            && !is_stdlib(pkg, file)
+                    })
+                })
+                .or_else(|| {
+                    stack.frames.iter().copied().find(|&fi| {
+                        frame_pkg(fi).is_some_and(|(pkg, _)| {
+                            !is_runtime_pkg(pkg) && !pkg.starts_with("internal/")
+                        })
+                    })
+                })
+        })
+    }
+}
+
 /// Every group of at least `min` waiters in snapshot `snap`, most waiters first.
 pub fn waiters_by_site(data: &Data, snap: usize, min: u64) -> Vec<SiteWaiters> {
+    waiters_by_site_with(data, snap, min, &mut Sites::default())
+}
+
+/// [`waiters_by_site`] with the file's [`Sites`] (for several snapshots of one file).
+pub fn waiters_by_site_with(
+    data: &Data,
+    snap: usize,
+    min: u64,
+    sites: &mut Sites,
+) -> Vec<SiteWaiters> {
     let Some(s) = data.snapshots.get(snap) else {
         return Vec::new();
     };
@@ -50,34 +103,9 @@ pub fn waiters_by_site(data: &Data, snap: usize, min: u64) -> Vec<SiteWaiters> {
         if is_active(state) {
             continue;
         }
-        let Some(stack) = data.stacks.get(g.stack as usize) else {
+        let Some(fi) = sites.site(data, g.stack) else {
             continue;
         };
-        // The first frame of the program's own code (not the runtime, `internal/…` or the standard
-        // library: every IO waiter parks in internal/poll), else the first outside the runtime.
-        let frame_pkg = |fi: u32| {
-            data.frames.get(fi as usize).map(|f| {
-                let func = data.str(f.func);
-                (package_of(func), data.str(f.file))
-            })
-        };
-        let site = stack
-            .frames
-            .iter()
-            .copied()
-            .find(|&fi| {
-                frame_pkg(fi).is_some_and(|(pkg, file)| {
-                    !is_runtime_pkg(pkg) && !pkg.starts_with("internal/") && !is_stdlib(pkg, file)
-                })
-            })
-            .or_else(|| {
-                stack.frames.iter().copied().find(|&fi| {
-                    frame_pkg(fi).is_some_and(|(pkg, _)| {
-                        !is_runtime_pkg(pkg) && !pkg.starts_with("internal/")
-                    })
-                })
-            });
-        let Some(fi) = site else { continue };
         let f = &data.frames[fi as usize];
         let w = by
             .entry((g.state, f.func, f.file, f.line))

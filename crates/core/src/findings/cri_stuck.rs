@@ -7,8 +7,7 @@ use super::{finding, Detector, Evidence, Finding};
 use crate::event::Severity;
 use crate::goroutine::contention::period;
 use crate::goroutine::goroutine_data;
-use crate::goroutine::report::{report, GoroutineQuery};
-use crate::goroutine::waits::{stack_funcs, wait_range, waiters_by_site};
+use crate::goroutine::waits::{stack_funcs, wait_range, waiters_by_site_with, Sites};
 use crate::time::{fmt_micros, Micros, NO_TIME};
 
 /// Fewest calls stuck at one site that make a finding.
@@ -49,14 +48,15 @@ struct Stuck {
 
 /// Findings for CRI calls stuck in the dumps: one per runtime, the latest dump as headline.
 pub(crate) fn detect(cx: &Cx<'_>) -> Vec<Finding> {
-    let snapshots = report(cx.ds, &GoroutineQuery::default()).snapshots;
+    let snapshots = &cx.goroutines().snapshots;
     let mut stuck: Vec<Stuck> = Vec::new();
     for (fi, f) in cx.ds.files.iter().enumerate() {
         let Some(data) = goroutine_data(f) else {
             continue;
         };
+        let mut sites = Sites::default();
         for snap in 0..data.snapshots.len() {
-            for w in waiters_by_site(data, snap, MIN_STUCK) {
+            for w in waiters_by_site_with(data, snap, MIN_STUCK, &mut sites) {
                 let funcs = stack_funcs(data, w.members[0]);
                 let Some(method) = cri_method(&funcs) else {
                     continue;

@@ -12,7 +12,7 @@ use super::{finding, Detector, Evidence, EvidenceKind, Outcome};
 use crate::event::Severity;
 use crate::format::Format;
 use crate::goroutine::goroutine_data;
-use crate::goroutine::report::{report, GoroutineQuery, LockGroup};
+use crate::goroutine::report::LockGroup;
 use crate::time::{fmt_duration, Micros, NO_TIME};
 use crate::timeline::period;
 use std::collections::BTreeMap;
@@ -69,10 +69,10 @@ pub(crate) fn detect(cx: &Cx<'_>) -> Outcome {
     // Dump files, or dumps printed inside a log (a kubelet panic, containerd's SIGUSR1 dump).
     let dumps = cx.ds.files.iter().any(|f| goroutine_data(f).is_some());
     let (groups, snapshots) = if dumps {
-        let r = report(cx.ds, &GoroutineQuery::default());
-        (r.lock_groups, r.snapshots)
+        let r = cx.goroutines();
+        (r.lock_groups.as_slice(), r.snapshots.as_slice())
     } else {
-        (Vec::new(), Vec::new())
+        (&[][..], &[][..])
     };
     // When the dump was taken, if it says.
     let taken = |g: &LockGroup| -> Micros {

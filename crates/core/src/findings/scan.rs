@@ -7,6 +7,7 @@ use crate::audit::version::ListSource;
 use crate::audit::view::AuditFiles;
 use crate::dataset::Dataset;
 use crate::format::{Format, FormatData};
+use crate::goroutine::report::{report, GoroutineQuery, GoroutineReport};
 use crate::time::{Micros, NO_TIME};
 use std::cell::OnceCell;
 
@@ -46,6 +47,8 @@ pub struct Cx<'a> {
     audit: OnceCell<AuditFiles<'a>>,
     /// Where each LIST of `audit().reqs` was served (see [`Cx::list_source`]).
     list_sources: OnceCell<ListAttribution>,
+    /// The goroutine report at the default query, for every detector that reads dumps.
+    goroutines: OnceCell<GoroutineReport>,
     /// Lines read per (reader, file, label), for [`Cx::text_sampled`].
     sampled: std::cell::RefCell<std::collections::HashMap<(&'static str, usize, usize), usize>>,
 }
@@ -58,6 +61,7 @@ impl<'a> Cx<'a> {
             text,
             audit: OnceCell::new(),
             list_sources: OnceCell::new(),
+            goroutines: OnceCell::new(),
             sampled: Default::default(),
         }
     }
@@ -84,6 +88,13 @@ impl<'a> Cx<'a> {
     /// The merged audit requests of every audit file.
     pub fn audit(&self) -> &AuditFiles<'a> {
         self.audit.get_or_init(|| AuditFiles::of(self.ds))
+    }
+
+    /// The goroutine report of every dump at the default query (what the Goroutines view
+    /// opens with), built once for all detectors.
+    pub fn goroutines(&self) -> &GoroutineReport {
+        self.goroutines
+            .get_or_init(|| report(self.ds, &GoroutineQuery::default()))
     }
 
     /// Where the LIST `audit().reqs[i]` was served, as the API cost view decides it under the

@@ -3,6 +3,9 @@
 // ENGINES=chromium,firefox measures each engine (default: the tests' engine, WHODUNNIT_BROWSER or
 // Chromium) and DISTS=dirA:dirB several web builds (e.g. with and without a target feature; default
 // dist/), all in the same run, their loads interleaved so machine load hits them alike.
+// THEN=key:selector goes on after the summary: presses the view's key and waits for the selector
+// (e.g. THEN='4:.lock-card' for the Goroutines view's first lock), timing drop → that; CLI='…'
+// replaces the CLI's arguments before the file (default `analyze --json`; e.g. `goroutines --json`).
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { serve, launch, openApp, ROOT, CORPUS, DIST, ENGINE } from './harness.mjs';
@@ -12,6 +15,9 @@ const dists = (process.env.DISTS ?? DIST).split(':').map(d => path.resolve(d));
 const engines = (process.env.ENGINES ?? ENGINE).split(',');
 const RUNS = Number(process.env.RUNS ?? 5);
 const median = xs => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const [thenKey, thenSel] = process.env.THEN ? [process.env.THEN.split(':')[0], process.env.THEN.split(':').slice(1).join(':')] : [];
+const cliArgs = (process.env.CLI ?? 'analyze --json').split(' ').filter(Boolean);
+const what = thenKey ? `drop → ${thenSel}` : 'drop → summary';
 
 const servers = await Promise.all(dists.map(d => serve(d)));
 const browsers = [];
@@ -23,6 +29,10 @@ for (let i = 0; i < RUNS; i++) {
     const t0 = Date.now();
     await page.setInputFiles('#file-input', [file]);
     await page.waitForSelector('.file-item .badge.ok, .file-item .badge.bad', { timeout: 600_000 });
+    if (thenKey) {
+      await page.keyboard.press(thenKey);
+      await page.waitForSelector(thenSel, { timeout: 600_000 });
+    }
     c.ms.push(Date.now() - t0);
     await page.context().close();
   }
@@ -34,12 +44,12 @@ const bin = path.join(ROOT, 'target/release/whodunnit');
 const native = [];
 for (let i = 0; i < RUNS; i++) {
   const t0 = process.hrtime.bigint();
-  execFileSync(bin, ['analyze', file, '--json'], { stdio: 'ignore' });
+  execFileSync(bin, [...cliArgs, file], { stdio: 'ignore' });
   native.push(Number(process.hrtime.bigint() - t0) / 1e6);
 }
 const n = median(native);
 for (const c of cases) {
   const w = median(c.ms);
-  console.log(`${path.basename(file)} [${c.dir}]: ${c.engine} (drop → summary) median ${w.toFixed(0)} ms `
-    + `(runs ${c.ms.join(', ')}), CLI median ${n.toFixed(1)} ms, ${c.engine} at ${(n / w).toFixed(2)}× native`);
+  console.log(`${path.basename(file)} [${c.dir}]: ${c.engine} (${what}) median ${w.toFixed(0)} ms `
+    + `(runs ${c.ms.join(', ')}), CLI (${cliArgs.join(' ')}) median ${n.toFixed(1)} ms, ${c.engine} at ${(n / w).toFixed(2)}× native`);
 }

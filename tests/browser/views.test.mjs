@@ -3,7 +3,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { serve, launch, openApp, dropFiles, screenshot, cli, needsCorpus, CORPUS, FIXTURES } from './harness.mjs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { serve, launch, openApp, dropFiles, screenshot, cli, needsCorpus, CORPUS, FIXTURES, ROOT } from './harness.mjs';
 
 let srv, browser;
 before(async () => { srv = await serve(); browser = await launch(); });
@@ -30,6 +31,31 @@ test('Goroutines: the 150-waiter lock pile-up and its likely holder, as the CLI 
   const holder = await page.textContent('.lock-card .holder.top');
   assert.match(holder, new RegExp(`goroutine ${lock.holders[0].goroutine}\\b`));
   await screenshot(page, 'goroutines-lock-contention');
+  assert.deepEqual(errors, []);
+});
+
+test('Goroutines: 30 dumps of one process draw 25 lock cards, then all 30 on request, as many as the CLI finds', needsCorpus(), async () => {
+  // Generated at test time (never committed): the same dump taken 30 times, one pile-up each.
+  const dir = path.join(ROOT, 'target/browser-generated');
+  await mkdir(dir, { recursive: true });
+  const one = await readFile(DUMP);
+  const file = path.join(dir, 'thirty-dumps.txt');
+  await writeFile(file, Buffer.concat(Array.from({ length: 30 }, () => Buffer.concat([one, Buffer.from('\n\n')]))));
+  const locks = cli(['goroutines', file]).lock_groups;
+  assert.equal(locks.length, 30);
+  const { page, errors } = await openApp(browser, srv.url);
+  await dropFiles(page, [file]);
+  await page.keyboard.press('4');
+  await page.waitForSelector('.lock-card');
+  assert.equal(await page.locator('.lock-card').count(), 25);
+  assert.match(await page.textContent('.goroutines-view'), /Showing the first 25 of 30 lock pile-ups/);
+  await page.locator('#show-all-locks').scrollIntoViewIfNeeded();
+  await screenshot(page, 'goroutines-thirty-dumps');
+  await page.click('#show-all-locks');
+  await page.waitForFunction(() => document.querySelectorAll('.lock-card').length === 30);
+  assert.equal(await page.locator('#show-all-locks').count(), 0);
+  const titles = await page.$$eval('.lock-card h3', hs => hs.map(h => h.textContent.trim()));
+  assert.deepEqual(titles, locks.map(l => l.summary));
   assert.deepEqual(errors, []);
 });
 

@@ -29,6 +29,10 @@ pub fn goroutines_view(p: &Props) -> Html {
     let show_runtime = use_state(|| false);
     let expanded = use_state(HashSet::<usize>::new);
     let compare = use_state(|| None::<(SnapshotRef, SnapshotRef)>);
+    // Periodic dumps of one process can hold thousands of lock pile-ups and groups: the first
+    // ones are drawn at once, the rest on request.
+    let all_locks = use_state(|| false);
+    let all_groups = use_state(|| false);
     {
         let snapshot = snapshot.clone();
         use_effect_with(p.focus.clone(), move |f| {
@@ -144,7 +148,10 @@ pub fn goroutines_view(p: &Props) -> Html {
             { for r.notes.iter().map(|n| html! { <div class="note">{"ⓘ "}{ n }</div> }) }
             if !r.lock_groups.is_empty() {
                 <h2 class="section">{"Lock contention"}</h2>
-                { for r.lock_groups.iter().map(|l| lock_card(l, rt)) }
+                { for r.lock_groups.iter().take(if *all_locks { usize::MAX } else { LOCK_CARDS }).map(|l| lock_card(l, rt)) }
+                if !*all_locks && r.lock_groups.len() > LOCK_CARDS {
+                    { show_all(&all_locks, LOCK_CARDS, r.lock_groups.len(), "lock pile-ups", "show-all-locks") }
+                }
             }
             if !r.wait_sites.is_empty() {
                 <h2 class="section">{"Waiting at one call site (no mutex)"}</h2>
@@ -171,7 +178,7 @@ pub fn goroutines_view(p: &Props) -> Html {
             <table class="grid groups-table">
                 <thead><tr><th class="num">{"count"}</th><th>{"state"}</th><th>{"waiting"}</th><th>{"where"}</th><th>{"created by"}</th><th>{"snapshot"}</th></tr></thead>
                 <tbody>
-                { for r.groups.iter().map(|g| {
+                { for r.groups.iter().take(if *all_groups { usize::MAX } else { GROUP_ROWS }).map(|g| {
                     let open = expanded.contains(&g.id);
                     html! {
                         <>
@@ -191,6 +198,9 @@ pub fn goroutines_view(p: &Props) -> Html {
                 }) }
                 </tbody>
             </table>
+            if !*all_groups && r.groups.len() > GROUP_ROWS {
+                { show_all(&all_groups, GROUP_ROWS, r.groups.len(), "groups", "show-all-groups") }
+            }
             { compare_ui }
             if let Some((a, b)) = *compare {
                 <DiffView generation={p.generation} before={a} after={b} similarity={*similarity} />
@@ -277,6 +287,22 @@ fn group_detail(g: &GroupView, rt: bool) -> Html {
 }
 
 /// A stack, innermost first; runtime frames collapsed unless asked for, stdlib dimmed.
+/// Lock cards drawn before "show all".
+const LOCK_CARDS: usize = 25;
+/// Group rows drawn before "show all" (the query returns 300, and every group waiting on a lock).
+const GROUP_ROWS: usize = 300;
+
+/// "Showing `shown` of `total` …" and a button that draws the rest.
+fn show_all(flag: &UseStateHandle<bool>, shown: usize, total: usize, what: &str, id: &str) -> Html {
+    let flag = flag.clone();
+    html! {
+        <div class="note">
+            { format!("Showing the first {} of {} {what}, in the report's order. ", fmt::count(shown as u64), fmt::count(total as u64)) }
+            <button id={id.to_string()} onclick={Callback::from(move |_| flag.set(true))}>{ format!("show all {}", fmt::count(total as u64)) }</button>
+        </div>
+    }
+}
+
 fn stack(frames: &[FrameView], show_runtime: bool, max: usize) -> Html {
     let mut hidden = 0;
     let shown: Vec<&FrameView> = frames

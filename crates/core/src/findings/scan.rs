@@ -90,11 +90,17 @@ impl<'a> Cx<'a> {
         self.audit.get_or_init(|| AuditFiles::of(self.ds))
     }
 
-    /// The goroutine report of every dump at the default query (what the Goroutines view
-    /// opens with), built once for all detectors.
+    /// The goroutine report of every dump at the default grouping, built once for all
+    /// detectors. Detectors read its snapshots and lock groups: of the other groups only the
+    /// largest is built (a file of periodic dumps holds thousands).
     pub fn goroutines(&self) -> &GoroutineReport {
-        self.goroutines
-            .get_or_init(|| report(self.ds, &GoroutineQuery::default()))
+        self.goroutines.get_or_init(|| {
+            let q = GoroutineQuery {
+                max_groups: 1,
+                ..GoroutineQuery::default()
+            };
+            report(self.ds, &q)
+        })
     }
 
     /// Where the LIST `audit().reqs[i]` was served, as the API cost view decides it under the

@@ -189,7 +189,9 @@ pub fn report_with_members(
         similarity: q.similarity,
         ..GoroutineReport::default()
     };
-    let mut all_groups: Vec<(GroupView, Vec<usize>, usize)> = Vec::new();
+    // Every group as (file, bucket, lock group): its view is built only if it is shown.
+    let mut all_groups: Vec<(usize, group::Bucket, Option<usize>)> = Vec::new();
+    let mut file_views: BTreeMap<usize, Views> = BTreeMap::new();
     let mut tree_members: Vec<(usize, Vec<usize>)> = Vec::new();
     for (fi, data) in selected(ds, q) {
         let name = &ds.files[fi].meta.name;
@@ -223,7 +225,6 @@ pub fn report_with_members(
                 .filter(|l| l.members.iter().any(|&gi| pass(gi)))
                 .collect();
             let lock_base = rep.lock_groups.len();
-            let group_base = all_groups.len();
             let lock_of: FxMap<usize, usize> = locks
                 .iter()
                 .enumerate()
@@ -233,11 +234,7 @@ pub fn report_with_members(
                 rep.matched_goroutines += b.count;
                 file_members.extend_from_slice(&b.members);
                 let lock_group = lock_of.get(&b.members[0]).map(|p| p + lock_base);
-                all_groups.push((
-                    group_view(data, fi, si, b, lock_group, &mut views),
-                    b.members.clone(),
-                    group_base,
-                ));
+                all_groups.push((fi, b.clone(), lock_group));
             }
             for (i, l) in locks.iter().enumerate() {
                 let holders = (i < HOLDER_LOCKS).then_some((&mut waits, &mut holder_seen));
@@ -275,23 +272,23 @@ pub fn report_with_members(
             });
         }
         tree_members.push((fi, file_members));
+        file_views.insert(fi, views);
     }
     rep.total_groups = all_groups.len();
     // Lock groups first, then largest groups; stable across snapshots.
     let mut order: Vec<usize> = (0..all_groups.len()).collect();
     order.sort_by(|&a, &b| {
-        let (ga, gb) = (&all_groups[a].0, &all_groups[b].0);
-        gb.lock_group
-            .is_some()
-            .cmp(&ga.lock_group.is_some())
-            .then(gb.count.cmp(&ga.count))
+        let (ga, gb) = (&all_groups[a], &all_groups[b]);
+        gb.2.is_some()
+            .cmp(&ga.2.is_some())
+            .then(gb.1.count.cmp(&ga.1.count))
             .then(a.cmp(&b))
     });
     if q.max_groups > 0 {
         let locked: Vec<usize> = order
             .iter()
             .copied()
-            .filter(|&i| all_groups[i].0.lock_group.is_some())
+            .filter(|&i| all_groups[i].2.is_some())
             .collect();
         let keep = q.max_groups.max(locked.len());
         order.truncate(keep);
@@ -301,15 +298,19 @@ pub fn report_with_members(
     // Each group is taken once, in the new order.
     let mut all_groups: Vec<Option<_>> = all_groups.into_iter().map(Some).collect();
     for (new, &old) in order.iter().enumerate() {
-        let Some((mut g, members, _)) = all_groups[old].take() else {
+        let Some((file, b, lock_group)) = all_groups[old].take() else {
             continue;
         };
+        let Some(data) = goroutine_data(&ds.files[file]) else {
+            continue;
+        };
+        let views = file_views.entry(file).or_default();
+        let mut g = group_view(data, file, b.snapshot, &b, lock_group, views);
         g.id = new;
-        let of = dense.entry(g.file).or_insert_with(|| {
-            let n = goroutine_data(&ds.files[g.file]).map_or(0, |d| d.goroutines.len());
-            vec![usize::MAX; n]
-        });
-        for &gi in &members {
+        let of = dense
+            .entry(file)
+            .or_insert_with(|| vec![usize::MAX; data.goroutines.len()]);
+        for &gi in &b.members {
             if let Some(slot) = of.get_mut(gi) {
                 *slot = new;
             }

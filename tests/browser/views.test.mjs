@@ -49,7 +49,7 @@ test('Goroutines: 30 dumps of one process draw 25 lock cards, then all 30 on req
   await page.waitForSelector('.lock-card');
   assert.equal(await page.locator('.lock-card').count(), 25);
   assert.match(await page.textContent('.goroutines-view'), /Showing the first 25 of 30 lock pile-ups/);
-  await page.locator('#show-all-locks').scrollIntoViewIfNeeded();
+  await page.evaluate(() => document.getElementById('show-all-locks').scrollIntoView({ block: 'center' }));
   await screenshot(page, 'goroutines-thirty-dumps');
   await page.click('#show-all-locks');
   await page.waitForFunction(() => document.querySelectorAll('.lock-card').length === 30);

@@ -654,10 +654,10 @@ proptest! {
 /// file's memos exactly as with fresh ones.
 #[test]
 fn a_files_memos_answer_as_fresh_ones_do() {
-    use goroutine::contention::{find_locks, find_locks_with, Waits};
+    use goroutine::contention::{find_locks, Waits};
     use goroutine::group::{buckets, Normalizer};
     use goroutine::holder::{candidates, Seen};
-    use goroutine::waits::{waiters_by_site, waiters_by_site_with, Sites};
+    use goroutine::waits::{waiters_by_site, Sites};
     whodunnit_testdata::require_corpus!();
     let dir = whodunnit_testdata::corpus("goroutines").unwrap();
     let mut names: Vec<_> = std::fs::read_dir(&dir)
@@ -711,8 +711,12 @@ fn a_files_memos_answer_as_fresh_ones_do() {
         let sims = [Similarity::Exact, Similarity::Pointer, Similarity::Any];
         let mut norms: Vec<Normalizer> = sims.iter().map(|&s| Normalizer::new(d, s)).collect();
         for si in 0..d.snapshots.len() {
-            let locks = find_locks_with(d, si, &mut waits);
-            assert_eq!(locks, find_locks(d, si), "{name} snapshot {si}: locks");
+            let locks = find_locks(d, si, &mut waits);
+            assert_eq!(
+                locks,
+                find_locks(d, si, &mut Waits::default()),
+                "{name} snapshot {si}: locks"
+            );
             for l in &locks {
                 locks_seen += 1;
                 assert_eq!(
@@ -722,11 +726,11 @@ fn a_files_memos_answer_as_fresh_ones_do() {
                     l.addr
                 );
             }
-            let by_site = waiters_by_site_with(d, si, 2, &mut sites);
+            let by_site = waiters_by_site(d, si, 2, &mut sites);
             sites_seen += by_site.len();
             assert_eq!(
                 by_site,
-                waiters_by_site(d, si, 2),
+                waiters_by_site(d, si, 2, &mut Sites::default()),
                 "{name} snapshot {si}: wait sites"
             );
             for (norm, &sim) in norms.iter_mut().zip(&sims) {

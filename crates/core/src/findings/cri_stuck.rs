@@ -7,7 +7,7 @@ use super::{finding, Detector, Evidence, Finding};
 use crate::event::Severity;
 use crate::goroutine::contention::period;
 use crate::goroutine::goroutine_data;
-use crate::goroutine::waits::{stack_funcs, wait_range, waiters_by_site_with, Sites};
+use crate::goroutine::waits::{stack_funcs, wait_range, waiters_by_site, Sites};
 use crate::time::{fmt_micros, Micros, NO_TIME};
 
 /// Fewest calls stuck at one site that make a finding.
@@ -56,7 +56,7 @@ pub(crate) fn detect(cx: &Cx<'_>) -> Vec<Finding> {
         };
         let mut sites = Sites::default();
         for snap in 0..data.snapshots.len() {
-            for w in waiters_by_site_with(data, snap, MIN_STUCK, &mut sites) {
+            for w in waiters_by_site(data, snap, MIN_STUCK, &mut sites) {
                 let funcs = stack_funcs(data, w.members[0]);
                 let Some(method) = cri_method(&funcs) else {
                     continue;

@@ -34,7 +34,7 @@ impl LockKind {
 }
 
 /// How one goroutine waits for a lock.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct WaitInfo {
     /// What kind of dump or lock this is.
     pub kind: LockKind,
@@ -77,10 +77,10 @@ impl Waits {
     /// Whether goroutine `gi` of `data` waits on a mutex, and how ([`wait_info`]).
     pub fn of(&mut self, data: &Data, gi: usize) -> Option<WaitInfo> {
         let g = data.goroutines.get(gi)?;
-        self.seen
+        *self
+            .seen
             .entry((g.state, g.stack))
             .or_insert_with(|| wait_info(data, gi))
-            .clone()
     }
 }
 
@@ -150,13 +150,9 @@ pub struct Lock {
     pub call_sites: Vec<(u32, u64)>,
 }
 
-/// All locks with waiters in snapshot `snap`, most waiters first.
-pub fn find_locks(data: &Data, snap: usize) -> Vec<Lock> {
-    find_locks_with(data, snap, &mut Waits::default())
-}
-
-/// [`find_locks`] with the file's [`Waits`] (for several snapshots of one file).
-pub fn find_locks_with(data: &Data, snap: usize, waits: &mut Waits) -> Vec<Lock> {
+/// All locks with waiters in snapshot `snap`, most waiters first. `waits` is the file's (one
+/// for all its snapshots).
+pub fn find_locks(data: &Data, snap: usize, waits: &mut Waits) -> Vec<Lock> {
     let Some(s) = data.snapshots.get(snap) else {
         return Vec::new();
     };

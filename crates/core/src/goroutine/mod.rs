@@ -986,7 +986,7 @@ impl Parser {
                 offset: s.offset,
                 len: s.end_offset.saturating_sub(s.offset),
             });
-            for lock in contention::find_locks_with(&data, i, &mut waits) {
+            for lock in contention::find_locks(&data, i, &mut waits) {
                 if lock.waiters < 2 {
                     continue;
                 }

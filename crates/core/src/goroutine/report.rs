@@ -220,7 +220,7 @@ pub fn report_with_members(
                     .or_insert_with(|| matches(data, gi, q, &text, &state))
             };
             let buckets = group::buckets(data, si, &mut norm, &mut pass);
-            let locks: Vec<Lock> = contention::find_locks_with(data, si, &mut waits)
+            let locks: Vec<Lock> = contention::find_locks(data, si, &mut waits)
                 .into_iter()
                 .filter(|l| l.members.iter().any(|&gi| pass(gi)))
                 .collect();
@@ -230,11 +230,12 @@ pub fn report_with_members(
                 .enumerate()
                 .flat_map(|(li, l)| l.members.iter().map(move |&gi| (gi, li)))
                 .collect();
-            for b in &buckets {
+            let groups = buckets.len();
+            for b in buckets {
                 rep.matched_goroutines += b.count;
                 file_members.extend_from_slice(&b.members);
                 let lock_group = lock_of.get(&b.members[0]).map(|p| p + lock_base);
-                all_groups.push((fi, b.clone(), lock_group));
+                all_groups.push((fi, b, lock_group));
             }
             for (i, l) in locks.iter().enumerate() {
                 let holders = (i < HOLDER_LOCKS).then_some((&mut waits, &mut holder_seen));
@@ -242,7 +243,7 @@ pub fn report_with_members(
                     .push(lock_view(data, fi, l, holders, &mut views));
             }
             let min = super::waits::MIN_SITE_WAITERS;
-            for w in super::waits::waiters_by_site_with(data, si, min, &mut sites) {
+            for w in super::waits::waiters_by_site(data, si, min, &mut sites) {
                 if w.members.iter().all(|gi| lock_of.contains_key(gi))
                     || !w.members.iter().any(|&gi| pass(gi))
                 {
@@ -257,7 +258,7 @@ pub fn report_with_members(
                 kind: s.kind,
                 title: s.title.clone(),
                 goroutines: s.total,
-                groups: buckets.len(),
+                groups,
                 lock_groups: locks.len(),
                 time: s.time,
                 time_text: fmt_micros(s.time),

@@ -81,18 +81,9 @@ impl Sites {
     }
 }
 
-/// Every group of at least `min` waiters in snapshot `snap`, most waiters first.
-pub fn waiters_by_site(data: &Data, snap: usize, min: u64) -> Vec<SiteWaiters> {
-    waiters_by_site_with(data, snap, min, &mut Sites::default())
-}
-
-/// [`waiters_by_site`] with the file's [`Sites`] (for several snapshots of one file).
-pub fn waiters_by_site_with(
-    data: &Data,
-    snap: usize,
-    min: u64,
-    sites: &mut Sites,
-) -> Vec<SiteWaiters> {
+/// Every group of at least `min` waiters in snapshot `snap`, most waiters first. `sites` is
+/// the file's (one for all its snapshots).
+pub fn waiters_by_site(data: &Data, snap: usize, min: u64, sites: &mut Sites) -> Vec<SiteWaiters> {
     let Some(s) = data.snapshots.get(snap) else {
         return Vec::new();
     };

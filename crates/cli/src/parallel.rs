@@ -1,5 +1,6 @@
-//! Reading on every core: several files at once, and one large audit log cut into byte ranges
-//! at line boundaries, the ranges read at once and joined in order by the core
+//! Reading on every core: several files at once, and one large audit log or goroutine dump cut
+//! into byte ranges (at line boundaries; where a dump starts), the ranges read at once and
+//! joined in order by the core
 //! ([`FileIngest::part`] / [`FileIngest::absorb`]). The results equal one thread's
 //! (`tests/parallel.rs` compares them on real files); when the core cannot promise that for a
 //! file (a document open across a cut), that file is read again sequentially.
@@ -80,13 +81,13 @@ pub fn read_files(paths: &[String]) -> Vec<Option<io::Result<Vec<ParsedFile>>>> 
             .then(|| FileIngest::splittable(&head))
             .flatten();
         let cuts = match split {
-            Some(_) => cut_points(p, size, threads).unwrap_or_default(),
+            Some(format) => cut_points(p, size, threads, format).unwrap_or_default(),
             None => Vec::new(),
         };
-        if cuts.len() < 3 {
+        let (Some(format), 3..) = (split, cuts.len()) else {
             jobs.push((size, Job::Whole { file: i }));
             continue;
-        }
+        };
         parts[i] = cuts.len() - 1;
         for (k, w) in cuts.windows(2).enumerate() {
             jobs.push((
@@ -94,7 +95,7 @@ pub fn read_files(paths: &[String]) -> Vec<Option<io::Result<Vec<ParsedFile>>>> 
                 Job::Range {
                     file: i,
                     part: k,
-                    format: split.unwrap_or(Format::AuditLog),
+                    format,
                     start: w[0],
                     end: w[1],
                 },
@@ -189,33 +190,33 @@ fn read_head(path: &str) -> io::Result<Vec<u8>> {
     Ok(head)
 }
 
-/// Range boundaries `0 = c0 < c1 < … < cn = size`, each inner one just after a line break,
-/// for about `threads` ranges of at least [`min_part`] bytes.
-fn cut_points(path: &str, size: u64, threads: usize) -> io::Result<Vec<u64>> {
+/// Range boundaries `0 = c0 < c1 < … < cn = size`, each inner one where a part of `format`
+/// may start ([`FileIngest::part_start`]: after a line break, or where a dump starts), for
+/// about `threads` ranges of at least [`min_part`] bytes. A cut is looked for from each
+/// `size·k/n` on, up to the next such point.
+fn cut_points(path: &str, size: u64, threads: usize, format: Format) -> io::Result<Vec<u64>> {
+    /// Bytes looked at per read; windows overlap so a dump start across two is seen.
+    const WINDOW: usize = 1 << 20;
+    const OVERLAP: u64 = 4 << 10;
     let f = File::open(path)?;
     let n = threads.min((size / min_part()) as usize).max(1) as u64;
     let mut cuts = vec![0u64];
-    let mut buf = vec![0u8; 64 << 10];
+    let mut buf = vec![0u8; WINDOW];
     for k in 1..n {
         let mut at = (size * k / n).max(*cuts.last().unwrap_or(&0));
-        // The byte after the next line break.
-        loop {
+        let limit = size * (k + 1) / n;
+        let found = loop {
             let got = f.read_at(&mut buf, at)?;
-            if got == 0 {
-                at = size;
-                break;
+            if let Some(i) = FileIngest::part_start(format, &buf[..got]) {
+                break Some(at + i as u64);
             }
-            if let Some(i) = buf[..got].iter().position(|&c| c == b'\n') {
-                at += i as u64 + 1;
-                break;
+            if got < WINDOW || at + got as u64 >= limit {
+                break None;
             }
-            at += got as u64;
-        }
-        if at >= size {
-            break;
-        }
-        if at > *cuts.last().unwrap_or(&0) {
-            cuts.push(at);
+            at += got as u64 - OVERLAP;
+        };
+        if let Some(c) = found.filter(|&c| c < size && c > *cuts.last().unwrap_or(&0)) {
+            cuts.push(c);
         }
     }
     cuts.push(size);

@@ -133,3 +133,43 @@ fn archives_and_folders_among_split_files_equal_one_thread() {
     let one = run(1, &args);
     assert!(run(2, &args) == one, "findings: 2 threads differ");
 }
+
+/// Periodic dumps of one process in one file (the live containerd dumps, SIGUSR1 and debug=2,
+/// repeated past two ranges' worth): cut where a dump starts, read on several threads, the
+/// report, timeline and findings are one thread's.
+#[test]
+fn a_file_of_periodic_goroutine_dumps_in_ranges_equals_one_thread() {
+    let Some(dir) = whodunnit_testdata::corpus("live-containerd") else {
+        return;
+    };
+    let mut names: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("containerd-goroutines"))
+        .collect();
+    names.sort();
+    let mut unit = Vec::new();
+    for n in &names {
+        unit.extend_from_slice(&whodunnit_testdata::read(dir.join(n)));
+        unit.extend_from_slice(b"\n\n");
+    }
+    let b = unit.repeat((5 << 20) / unit.len() + 1);
+    let p = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("parallel-periodic-dumps.txt");
+    std::fs::write(&p, &b).unwrap();
+    let p = p.to_string_lossy().into_owned();
+    for args in [
+        vec!["goroutines", &p, "--json"],
+        vec!["timeline", &p, "--json"],
+        vec!["findings", &p, "--json"],
+        vec!["analyze", &p, "--json"],
+    ] {
+        let one = run(1, &args);
+        for threads in [2, 5] {
+            assert!(
+                run(threads, &args) == one,
+                "{args:?}: {threads} threads differ"
+            );
+        }
+    }
+}

@@ -357,18 +357,25 @@ impl FileIngest {
 /// is [`absorb`](FileIngest::absorb)ed in order into the first, which finishes as usual. The
 /// result equals one `FileIngest` reading the whole file (tested), or `absorb` says it cannot
 /// promise that and the caller reads sequentially. Only formats whose state between lines is
-/// known to merge are split: audit logs (see `audit::merge`).
+/// known to merge are split: audit logs (see `audit::merge`) and goroutine dumps, cut where a
+/// dump starts (see `goroutine::merge`).
 impl FileIngest {
     /// Whether a file whose first bytes are `head` is worth cutting into parts: uncompressed,
-    /// an audit log by its content, one JSON document per line as far as `head` shows. Returns
-    /// the format the parts are to be read as.
+    /// and by its content either a goroutine dump or an audit log with one JSON document per
+    /// line as far as `head` shows. Returns the format the parts are to be read as.
     pub fn splittable(head: &[u8]) -> Option<Format> {
         if is_gzip(head) {
             return None;
         }
         let mut probe = FileIngest::new(FileMeta::default());
         probe.push(head);
-        if !matches!(probe.reader, Reader::Parsing(_)) || probe.format != Format::AuditLog {
+        if !matches!(probe.reader, Reader::Parsing(_)) {
+            return None;
+        }
+        if probe.format == Format::GoroutineDump {
+            return Some(Format::GoroutineDump);
+        }
+        if probe.format != Format::AuditLog {
             return None;
         }
         // Complete lines only; a pretty-printed document would rarely survive the cuts.
@@ -379,6 +386,18 @@ impl FileIngest {
             .filter(|l| !l.is_empty())
             .all(|l| l.first() == Some(&b'{') && l.last() == Some(&b'}'));
         json_lines.then_some(Format::AuditLog)
+    }
+
+    /// Where in `window`, bytes of a file of `format` read from anywhere in it, the next part
+    /// may start ([`FileIngest::part`]): just after a line break for audit logs, where a dump
+    /// starts for goroutine dumps ([`crate::goroutine::part_start`]). `None`: not in this
+    /// window (look further on), or the format is not split.
+    pub fn part_start(format: Format, window: &[u8]) -> Option<usize> {
+        match format {
+            Format::AuditLog => memchr::memchr(b'\n', window).map(|i| i + 1),
+            Format::GoroutineDump => crate::goroutine::part_start(window),
+            _ => None,
+        }
     }
 
     /// A reader for the part of a file starting at byte `offset` (just after a line break), of
@@ -408,14 +427,16 @@ impl FileIngest {
         let (Reader::Parsing(a), Reader::Parsing(b)) = (&mut self.reader, next.reader) else {
             return false;
         };
-        let (FormatParser::Audit(a), FormatParser::Audit(b)) = (a.as_mut(), *b) else {
-            return false;
-        };
         if self.format != next.format || !self.events.is_empty() || !next.events.is_empty() {
             return false;
         }
         let base = self.lines;
-        if !a.absorb(b, base) {
+        let joined = match (a.as_mut(), *b) {
+            (FormatParser::Audit(a), FormatParser::Audit(b)) => a.absorb(b, base),
+            (FormatParser::Goroutines(a), FormatParser::Goroutines(b)) => a.absorb(b, base),
+            _ => false,
+        };
+        if !joined {
             return false;
         }
         self.bytes_in += next.bytes_in;

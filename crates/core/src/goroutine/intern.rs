@@ -31,4 +31,14 @@ impl Strings {
         self.index.insert(b.to_vec(), i);
         i
     }
+
+    /// The bytes each string was interned from, by id (they differ from the string where
+    /// invalid UTF-8 was replaced).
+    pub fn raw(&self) -> Vec<&[u8]> {
+        let mut raw: Vec<&[u8]> = vec![&[]; self.list.len()];
+        for (k, &i) in &self.index {
+            raw[i as usize] = k;
+        }
+        raw
+    }
 }

@@ -16,6 +16,7 @@ pub mod header;
 pub mod holder;
 mod in_files;
 mod intern;
+mod merge;
 pub mod pprof;
 pub mod report;
 pub mod tree;
@@ -26,6 +27,7 @@ pub mod waits;
 pub use diff::{diff, DiffEntry, GoroutineDiff};
 pub use frame::Similarity;
 pub use in_files::goroutine_data;
+pub use merge::part_start;
 pub use report::{report, report_with_members, GoroutineQuery, GoroutineReport};
 
 use crate::diag::DiagKind;
@@ -347,6 +349,9 @@ pub struct Parser {
     spare: Vec<u32>,
     state_empty: u32,
     state_running: u32,
+    /// The kind of the first non-blank line read: whether a part read on its own may be
+    /// joined to the one before ([`merge`]).
+    first: Option<merge::First>,
 }
 
 impl Parser {
@@ -378,6 +383,7 @@ impl Parser {
             spare: Vec::new(),
             state_empty: 0,
             state_running,
+            first: None,
         }
     }
 
@@ -397,6 +403,12 @@ impl Parser {
         }
         if let Some(t) = u.time {
             self.last_time = Some(t);
+        }
+        if self.first.is_none() {
+            let t = trim(u.content);
+            if !t.is_empty() {
+                self.first = Some(merge::First::of(t));
+            }
         }
         if u.wrap == Wrap::Logrus || u.wrap == Wrap::Docker {
             let mut used = false;
@@ -890,27 +902,9 @@ impl Parser {
             return;
         };
         self.target = Target::Stack;
-        self.key.clear();
-        self.key.extend_from_slice(&o.frames);
-        if let Some((a, n)) = o.elided {
-            self.key.extend_from_slice(&[u32::MAX, a, n]);
-        }
-        let stack = match self.stack_index.get(self.key.as_slice()) {
-            Some(&i) => {
-                o.frames.clear();
-                self.spare = std::mem::take(&mut o.frames);
-                i
-            }
-            None => {
-                let i = self.stacks.len() as u32;
-                self.stacks.push(Stack {
-                    frames: std::mem::take(&mut o.frames),
-                    elided: o.elided,
-                });
-                self.stack_index.insert(self.key.clone(), i);
-                i
-            }
-        };
+        let stack = self.intern_stack(&mut o.frames, o.elided);
+        o.frames.clear();
+        self.spare = std::mem::take(&mut o.frames);
         if o.system {
             if let Some(s) = self.snapshots.last_mut() {
                 if o.g.count == 0 && !self.stacks[stack as usize].frames.is_empty() {

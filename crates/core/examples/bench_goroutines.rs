@@ -14,8 +14,8 @@
 use std::io::Write;
 use std::process::{Command, Stdio};
 use std::time::Instant;
-use whodunnit_core::goroutine::{report, GoroutineQuery};
 use whodunnit_core::format::Format;
+use whodunnit_core::goroutine::{report, GoroutineQuery};
 use whodunnit_core::{Dataset, FileIngest, FileMeta, FormatData, ParsedFile};
 
 /// Dumps panicparse parses to the end (so both tools read every byte).
@@ -104,7 +104,11 @@ fn main() {
         threads,
         cuts.len() + 1,
         size_mb / best_par,
-        if same { "identical to one thread's" } else { "DIFFERS from one thread's" }
+        if same {
+            "identical to one thread's"
+        } else {
+            "DIFFERS from one thread's"
+        }
     );
     println!(
         "whodunnit report: {report_s:>8.3} s  ({} groups, {} lock groups: grouping, locks, holders, tree)",
@@ -215,7 +219,10 @@ fn parse_in_parts(big: &[u8], cuts: &[usize]) -> ParsedFile {
                 })
             })
             .collect();
-        handles.into_iter().map(|h| h.join().expect("part")).collect()
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("part"))
+            .collect()
     });
     let rest = parts.split_off(1);
     let mut first = parts.pop().expect("first part");

@@ -146,7 +146,11 @@ fn many_dumps_in_one_file_join_where_part_start_cuts() {
     }
     // A `goroutine 1` after another process's dump continues that dump's snapshot for one
     // reader (it never listed goroutine 1): such cuts are declined, the others join.
-    let good: Vec<usize> = cuts.iter().copied().filter(|c| !declined.contains(c)).collect();
+    let good: Vec<usize> = cuts
+        .iter()
+        .copied()
+        .filter(|c| !declined.contains(c))
+        .collect();
     assert!(
         good.len() >= 2,
         "proposed cuts should join: declined {declined:?} of {cuts:?}"
@@ -178,5 +182,3 @@ fn periodic_dumps_of_one_process_always_join() {
     let p = in_parts("containerd.txt", &b, &cuts).expect("periodic dumps join");
     assert!(json(&p) == whole, "cuts {cuts:?} differ");
 }
-
-

@@ -15,6 +15,7 @@ pub mod format;
 pub mod fxhash;
 pub mod goroutine;
 pub mod ingest;
+pub(crate) mod json_cursor;
 pub mod kube_events;
 pub mod lines;
 pub mod nodelog;

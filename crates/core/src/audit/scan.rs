@@ -16,102 +16,18 @@
 //! are unbalanced and still fall back.
 
 use super::parse::{FirstStr, Raw, RawEvent, RawStatus};
-use std::borrow::Cow;
+use crate::json_cursor::{once, Cursor};
 
 /// Read one event object (the whole of `s`, surrounding JSON whitespace allowed).
 /// `None`: not read here; use serde_json.
 pub(crate) fn scan_event(s: &str) -> Option<RawEvent<'_>> {
-    let mut c = Cursor {
-        s,
-        b: s.as_bytes(),
-        i: 0,
-    };
-    c.ws();
-    c.eat(b'{')?;
+    let mut c = Cursor::new(s);
     let mut ev = RawEvent::default();
-    c.ws();
-    if c.peek()? == b'}' {
-        c.i += 1;
-    } else {
-        loop {
-            let key = c.key()?;
-            c.ws();
-            c.eat(b':')?;
-            c.ws();
-            c.field(key, &mut ev)?;
-            c.ws();
-            match c.next()? {
-                b',' => c.ws(),
-                b'}' => break,
-                _ => return None,
-            }
-        }
-    }
-    c.ws();
-    (c.i == c.b.len()).then_some(ev)
-}
-
-/// Sets an `Option` field once; a second occurrence of the key means fall back (serde reports
-/// duplicate fields as errors).
-macro_rules! once {
-    ($slot:expr, $value:expr) => {{
-        if $slot.is_some() {
-            return None;
-        }
-        $slot = $value;
-    }};
-}
-
-struct Cursor<'a> {
-    s: &'a str,
-    b: &'a [u8],
-    i: usize,
-}
-
-/// JSON whitespace (not `\f` or `\v`, which serde rejects).
-#[inline]
-fn is_ws(c: u8) -> bool {
-    matches!(c, b' ' | b'\n' | b'\r' | b'\t')
+    c.object(|c, key| c.field(key, &mut ev))?;
+    c.at_end().then_some(ev)
 }
 
 impl<'a> Cursor<'a> {
-    #[inline]
-    fn ws(&mut self) {
-        while self.i < self.b.len() && is_ws(self.b[self.i]) {
-            self.i += 1;
-        }
-    }
-
-    #[inline]
-    fn peek(&self) -> Option<u8> {
-        self.b.get(self.i).copied()
-    }
-
-    #[inline]
-    fn next(&mut self) -> Option<u8> {
-        let c = self.peek()?;
-        self.i += 1;
-        Some(c)
-    }
-
-    #[inline]
-    fn eat(&mut self, want: u8) -> Option<()> {
-        (self.next()? == want).then_some(())
-    }
-
-    /// A key without escapes (escaped keys fall back: serde matches them after unescaping).
-    #[inline]
-    fn key(&mut self) -> Option<&'a [u8]> {
-        self.eat(b'"')?;
-        let start = self.i;
-        let n = quote_or_escape(&self.b[start..])?;
-        if self.b[start + n] != b'"' {
-            return None;
-        }
-        self.i = start + n + 1;
-        Some(&self.b[start..start + n])
-    }
-
     /// The value of one top-level field.
     fn field(&mut self, key: &[u8], ev: &mut RawEvent<'a>) -> Option<()> {
         match key {
@@ -136,25 +52,6 @@ impl<'a> Cursor<'a> {
             }
         }
         Some(())
-    }
-
-    /// `null` → `Some(None)`; otherwise `None` (not null, nothing consumed).
-    #[inline]
-    fn null(&mut self) -> bool {
-        if self.b[self.i..].starts_with(b"null") {
-            self.i += 4;
-            true
-        } else {
-            false
-        }
-    }
-
-    #[inline]
-    fn opt_str(&mut self) -> Option<Option<Cow<'a, str>>> {
-        if self.null() {
-            return Some(None);
-        }
-        self.string().map(Some)
     }
 
     #[inline]
@@ -197,35 +94,20 @@ impl<'a> Cursor<'a> {
         if self.null() {
             return Some(None);
         }
-        self.eat(b'{')?;
         let mut st = RawStatus { code: None };
         let mut seen = false;
-        self.ws();
-        if self.peek()? == b'}' {
-            self.i += 1;
-            return Some(Some(st));
-        }
-        loop {
-            let key = self.key()?;
-            self.ws();
-            self.eat(b':')?;
-            self.ws();
-            if key == b"code" {
-                if seen {
-                    return None;
-                }
-                seen = true;
-                st.code = if self.null() { None } else { Some(self.int()?) };
-            } else {
-                self.skip_value()?;
+        self.object(|c, key| {
+            if key != b"code" {
+                return c.skip_value();
             }
-            self.ws();
-            match self.next()? {
-                b',' => self.ws(),
-                b'}' => return Some(Some(st)),
-                _ => return None,
+            if seen {
+                return None;
             }
-        }
+            seen = true;
+            st.code = if c.null() { None } else { Some(c.int()?) };
+            Some(())
+        })?;
+        Some(Some(st))
     }
 
     /// An integer as serde reads it into an `i64`: no fraction, exponent or leading zero.
@@ -255,196 +137,7 @@ impl<'a> Cursor<'a> {
         }
         Some(v)
     }
-
-    /// A string value: borrowed when it has no escapes, unescaped otherwise.
-    #[inline]
-    fn string(&mut self) -> Option<Cow<'a, str>> {
-        self.eat(b'"')?;
-        let start = self.i;
-        let n = quote_or_escape(&self.b[start..])?;
-        if self.b[start + n] == b'"' {
-            let raw = &self.b[start..start + n];
-            if raw.iter().any(|&c| c < 0x20) {
-                return None;
-            }
-            self.i = start + n + 1;
-            return Some(Cow::Borrowed(&self.s[start..start + n]));
-        }
-        self.escaped(start).map(Cow::Owned)
-    }
-
-    /// The rest of a string that has escapes, from its first content byte at `start`.
-    fn escaped(&mut self, start: usize) -> Option<String> {
-        let mut out = String::new();
-        let mut run = start;
-        let mut i = start;
-        loop {
-            let n = quote_or_escape(&self.b[i..])?;
-            i += n;
-            out.push_str(&self.s[run..i]);
-            if self.b[i] == b'"' {
-                if self.b[start..i].iter().any(|&c| c < 0x20) {
-                    return None;
-                }
-                self.i = i + 1;
-                return Some(out);
-            }
-            let e = *self.b.get(i + 1)?;
-            i += 2;
-            match e {
-                b'"' => out.push('"'),
-                b'\\' => out.push('\\'),
-                b'/' => out.push('/'),
-                b'b' => out.push('\u{8}'),
-                b'f' => out.push('\u{c}'),
-                b'n' => out.push('\n'),
-                b'r' => out.push('\r'),
-                b't' => out.push('\t'),
-                b'u' => {
-                    let hi = self.hex4(i)?;
-                    i += 4;
-                    let ch = match hi {
-                        0xD800..=0xDBFF => {
-                            if self.b.get(i..i + 2)? != b"\\u" {
-                                return None;
-                            }
-                            let lo = self.hex4(i + 2)?;
-                            if !(0xDC00..=0xDFFF).contains(&lo) {
-                                return None;
-                            }
-                            i += 6;
-                            0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00)
-                        }
-                        0xDC00..=0xDFFF => return None,
-                        c => c,
-                    };
-                    out.push(char::from_u32(ch)?);
-                }
-                _ => return None,
-            }
-            run = i;
-        }
-    }
-
-    fn hex4(&self, at: usize) -> Option<u32> {
-        let h = self.b.get(at..at + 4)?;
-        let mut v = 0;
-        for &c in h {
-            v = v << 4 | (c as char).to_digit(16)?;
-        }
-        Some(v)
-    }
-
-    /// Skip one value of any type. Objects and arrays are skipped by bracket matching (kinds
-    /// checked, strings followed), scalars up to their delimiter.
-    fn skip_value(&mut self) -> Option<()> {
-        match self.peek()? {
-            b'"' => {
-                self.i += 1;
-                self.skip_string_body()
-            }
-            b'{' | b'[' => self.skip_nested(),
-            _ => {
-                let start = self.i;
-                while let Some(c) = self.peek() {
-                    if matches!(c, b',' | b'}' | b']') || is_ws(c) {
-                        break;
-                    }
-                    self.i += 1;
-                }
-                let tok = &self.b[start..self.i];
-                let ok = match tok.first()? {
-                    b't' => tok == b"true",
-                    b'f' => tok == b"false",
-                    b'n' => tok == b"null",
-                    b'-' | b'0'..=b'9' => tok
-                        .iter()
-                        .all(|c| matches!(c, b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E')),
-                    _ => false,
-                };
-                ok.then_some(())
-            }
-        }
-    }
-
-    /// After an opening quote: move past the closing one.
-    #[inline]
-    fn skip_string_body(&mut self) -> Option<()> {
-        loop {
-            let n = quote_or_escape(&self.b[self.i..])?;
-            self.i += n;
-            if self.b[self.i] == b'"' {
-                self.i += 1;
-                return Some(());
-            }
-            self.i += 2;
-        }
-    }
-
-    /// An object or array: brackets matched by kind (a bit per level), strings skipped whole.
-    fn skip_nested(&mut self) -> Option<()> {
-        // Bit k of `stack` is set when level k is an array.
-        let mut stack: u64 = 0;
-        let mut depth: u32 = 0;
-        while let Some(&c) = self.b.get(self.i) {
-            self.i += 1;
-            match CLASS[c as usize] {
-                C_QUOTE => self.skip_string_body()?,
-                C_OPEN => {
-                    if depth == 64 {
-                        return None;
-                    }
-                    stack = stack << 1 | (c == b'[') as u64;
-                    depth += 1;
-                }
-                C_CLOSE => {
-                    if depth == 0 || (stack & 1 == 1) != (c == b']') {
-                        return None;
-                    }
-                    stack >>= 1;
-                    depth -= 1;
-                    if depth == 0 {
-                        return Some(());
-                    }
-                }
-                _ => {}
-            }
-        }
-        None
-    }
 }
-
-/// Index of the first `"` or `\\` in `b`. Most strings in an event are short: a plain loop
-/// over the first bytes beats memchr's setup there; long ones (bodies, URIs) go to memchr.
-#[inline]
-fn quote_or_escape(b: &[u8]) -> Option<usize> {
-    const SHORT: usize = 24;
-    for (i, &c) in b.iter().take(SHORT).enumerate() {
-        if c == b'"' || c == b'\\' {
-            return Some(i);
-        }
-    }
-    if b.len() <= SHORT {
-        return None;
-    }
-    memchr::memchr2(b'"', b'\\', &b[SHORT..]).map(|n| n + SHORT)
-}
-
-const C_OTHER: u8 = 0;
-const C_QUOTE: u8 = 1;
-const C_OPEN: u8 = 2;
-const C_CLOSE: u8 = 3;
-
-/// Byte classes for bracket matching.
-const CLASS: [u8; 256] = {
-    let mut t = [C_OTHER; 256];
-    t[b'"' as usize] = C_QUOTE;
-    t[b'{' as usize] = C_OPEN;
-    t[b'[' as usize] = C_OPEN;
-    t[b'}' as usize] = C_CLOSE;
-    t[b']' as usize] = C_CLOSE;
-    t
-};
 
 #[cfg(test)]
 mod tests {

@@ -5,7 +5,7 @@ use super::{trim_start, Parser, Partial};
 use crate::diag::DiagKind;
 use crate::lines::LineAt;
 use crate::nodelog::classes;
-use crate::nodelog::lines::journal_json::Entry;
+use crate::nodelog::lines::journal_json::{scan_entry, Entry};
 use crate::nodelog::lines::journal_text::syslog_tail;
 use crate::nodelog::lines::json_log::JsonLog;
 use crate::nodelog::lines::LineFormat;
@@ -140,10 +140,11 @@ impl Parser {
         match format {
             Some(LineFormat::JournalJson) => {
                 self.count(LineFormat::JournalJson);
-                let e: Entry = match serde_json::from_slice(line) {
-                    Ok(e) => e,
-                    Err(err) => return self.bad_json(at, err, cx),
-                };
+                let e: Entry =
+                    match scan_entry(line).map_or_else(|| serde_json::from_slice(line), Ok) {
+                        Ok(e) => e,
+                        Err(err) => return self.bad_json(at, err, cx),
+                    };
                 let t = e
                     .realtime
                     .as_ref()

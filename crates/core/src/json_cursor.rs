@@ -1,0 +1,322 @@
+//! A cursor over JSON text for the purpose-built readers (audit events, journald entries): the
+//! tokens they need (whitespace, plain keys, strings with every escape, `null`) and skipping any
+//! value by bracket matching, without building a tree. Every method returns `None` where serde
+//! would judge the input otherwise (control bytes in strings, lone surrogates, escaped keys are
+//! not read here), so a reader built on it can fall back to serde_json then.
+
+use std::borrow::Cow;
+
+/// Sets an `Option` field once; a second occurrence of the key means fall back (serde reports
+/// duplicate fields as errors).
+macro_rules! once {
+    ($slot:expr, $value:expr) => {{
+        if $slot.is_some() {
+            return None;
+        }
+        $slot = $value;
+    }};
+}
+pub(crate) use once;
+
+/// A position in JSON text `s` (`b` is its bytes).
+pub(crate) struct Cursor<'a> {
+    pub(crate) s: &'a str,
+    pub(crate) b: &'a [u8],
+    pub(crate) i: usize,
+}
+
+/// JSON whitespace (not `\f` or `\v`, which serde rejects).
+#[inline]
+pub(crate) fn is_ws(c: u8) -> bool {
+    matches!(c, b' ' | b'\n' | b'\r' | b'\t')
+}
+
+impl<'a> Cursor<'a> {
+    /// At the start of `s`.
+    pub(crate) fn new(s: &'a str) -> Self {
+        Cursor {
+            s,
+            b: s.as_bytes(),
+            i: 0,
+        }
+    }
+
+    /// An object: `field` is called with each key, the cursor at its value, and must read the
+    /// value whole.
+    pub(crate) fn object(
+        &mut self,
+        mut field: impl FnMut(&mut Self, &'a [u8]) -> Option<()>,
+    ) -> Option<()> {
+        self.ws();
+        self.eat(b'{')?;
+        self.ws();
+        if self.peek()? == b'}' {
+            self.i += 1;
+            return Some(());
+        }
+        loop {
+            let key = self.key()?;
+            self.ws();
+            self.eat(b':')?;
+            self.ws();
+            field(self, key)?;
+            self.ws();
+            match self.next()? {
+                b',' => self.ws(),
+                b'}' => return Some(()),
+                _ => return None,
+            }
+        }
+    }
+
+    /// Whether only whitespace is left.
+    pub(crate) fn at_end(&mut self) -> bool {
+        self.ws();
+        self.i == self.b.len()
+    }
+
+    #[inline]
+    pub(crate) fn ws(&mut self) {
+        while self.i < self.b.len() && is_ws(self.b[self.i]) {
+            self.i += 1;
+        }
+    }
+
+    #[inline]
+    pub(crate) fn peek(&self) -> Option<u8> {
+        self.b.get(self.i).copied()
+    }
+
+    #[inline]
+    pub(crate) fn next(&mut self) -> Option<u8> {
+        let c = self.peek()?;
+        self.i += 1;
+        Some(c)
+    }
+
+    #[inline]
+    pub(crate) fn eat(&mut self, want: u8) -> Option<()> {
+        (self.next()? == want).then_some(())
+    }
+
+    /// A key without escapes (escaped keys fall back: serde matches them after unescaping).
+    #[inline]
+    pub(crate) fn key(&mut self) -> Option<&'a [u8]> {
+        self.eat(b'"')?;
+        let start = self.i;
+        let n = quote_or_escape(&self.b[start..])?;
+        if self.b[start + n] != b'"' {
+            return None;
+        }
+        self.i = start + n + 1;
+        Some(&self.b[start..start + n])
+    }
+
+    /// `null` → `Some(None)`; otherwise `None` (not null, nothing consumed).
+    #[inline]
+    pub(crate) fn null(&mut self) -> bool {
+        if self.b[self.i..].starts_with(b"null") {
+            self.i += 4;
+            true
+        } else {
+            false
+        }
+    }
+
+    #[inline]
+    pub(crate) fn opt_str(&mut self) -> Option<Option<Cow<'a, str>>> {
+        if self.null() {
+            return Some(None);
+        }
+        self.string().map(Some)
+    }
+
+    /// A string value: borrowed when it has no escapes, unescaped otherwise.
+    #[inline]
+    pub(crate) fn string(&mut self) -> Option<Cow<'a, str>> {
+        self.eat(b'"')?;
+        let start = self.i;
+        let n = quote_or_escape(&self.b[start..])?;
+        if self.b[start + n] == b'"' {
+            let raw = &self.b[start..start + n];
+            if raw.iter().any(|&c| c < 0x20) {
+                return None;
+            }
+            self.i = start + n + 1;
+            return Some(Cow::Borrowed(&self.s[start..start + n]));
+        }
+        self.escaped(start).map(Cow::Owned)
+    }
+
+    /// The rest of a string that has escapes, from its first content byte at `start`.
+    pub(crate) fn escaped(&mut self, start: usize) -> Option<String> {
+        let mut out = String::new();
+        let mut run = start;
+        let mut i = start;
+        loop {
+            let n = quote_or_escape(&self.b[i..])?;
+            i += n;
+            out.push_str(&self.s[run..i]);
+            if self.b[i] == b'"' {
+                if self.b[start..i].iter().any(|&c| c < 0x20) {
+                    return None;
+                }
+                self.i = i + 1;
+                return Some(out);
+            }
+            let e = *self.b.get(i + 1)?;
+            i += 2;
+            match e {
+                b'"' => out.push('"'),
+                b'\\' => out.push('\\'),
+                b'/' => out.push('/'),
+                b'b' => out.push('\u{8}'),
+                b'f' => out.push('\u{c}'),
+                b'n' => out.push('\n'),
+                b'r' => out.push('\r'),
+                b't' => out.push('\t'),
+                b'u' => {
+                    let hi = self.hex4(i)?;
+                    i += 4;
+                    let ch = match hi {
+                        0xD800..=0xDBFF => {
+                            if self.b.get(i..i + 2)? != b"\\u" {
+                                return None;
+                            }
+                            let lo = self.hex4(i + 2)?;
+                            if !(0xDC00..=0xDFFF).contains(&lo) {
+                                return None;
+                            }
+                            i += 6;
+                            0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00)
+                        }
+                        0xDC00..=0xDFFF => return None,
+                        c => c,
+                    };
+                    out.push(char::from_u32(ch)?);
+                }
+                _ => return None,
+            }
+            run = i;
+        }
+    }
+
+    pub(crate) fn hex4(&self, at: usize) -> Option<u32> {
+        let h = self.b.get(at..at + 4)?;
+        let mut v = 0;
+        for &c in h {
+            v = v << 4 | (c as char).to_digit(16)?;
+        }
+        Some(v)
+    }
+
+    /// Skip one value of any type. Objects and arrays are skipped by bracket matching (kinds
+    /// checked, strings followed), scalars up to their delimiter.
+    pub(crate) fn skip_value(&mut self) -> Option<()> {
+        match self.peek()? {
+            b'"' => {
+                self.i += 1;
+                self.skip_string_body()
+            }
+            b'{' | b'[' => self.skip_nested(),
+            _ => {
+                let start = self.i;
+                while let Some(c) = self.peek() {
+                    if matches!(c, b',' | b'}' | b']') || is_ws(c) {
+                        break;
+                    }
+                    self.i += 1;
+                }
+                let tok = &self.b[start..self.i];
+                let ok = match tok.first()? {
+                    b't' => tok == b"true",
+                    b'f' => tok == b"false",
+                    b'n' => tok == b"null",
+                    b'-' | b'0'..=b'9' => tok
+                        .iter()
+                        .all(|c| matches!(c, b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E')),
+                    _ => false,
+                };
+                ok.then_some(())
+            }
+        }
+    }
+
+    /// After an opening quote: move past the closing one.
+    #[inline]
+    pub(crate) fn skip_string_body(&mut self) -> Option<()> {
+        loop {
+            let n = quote_or_escape(&self.b[self.i..])?;
+            self.i += n;
+            if self.b[self.i] == b'"' {
+                self.i += 1;
+                return Some(());
+            }
+            self.i += 2;
+        }
+    }
+
+    /// An object or array: brackets matched by kind (a bit per level), strings skipped whole.
+    pub(crate) fn skip_nested(&mut self) -> Option<()> {
+        // Bit k of `stack` is set when level k is an array.
+        let mut stack: u64 = 0;
+        let mut depth: u32 = 0;
+        while let Some(&c) = self.b.get(self.i) {
+            self.i += 1;
+            match CLASS[c as usize] {
+                C_QUOTE => self.skip_string_body()?,
+                C_OPEN => {
+                    if depth == 64 {
+                        return None;
+                    }
+                    stack = stack << 1 | (c == b'[') as u64;
+                    depth += 1;
+                }
+                C_CLOSE => {
+                    if depth == 0 || (stack & 1 == 1) != (c == b']') {
+                        return None;
+                    }
+                    stack >>= 1;
+                    depth -= 1;
+                    if depth == 0 {
+                        return Some(());
+                    }
+                }
+                _ => {}
+            }
+        }
+        None
+    }
+}
+
+/// Index of the first `"` or `\\` in `b`. Most strings in an event are short: a plain loop
+/// over the first bytes beats memchr's setup there; long ones (bodies, URIs) go to memchr.
+#[inline]
+fn quote_or_escape(b: &[u8]) -> Option<usize> {
+    const SHORT: usize = 24;
+    for (i, &c) in b.iter().take(SHORT).enumerate() {
+        if c == b'"' || c == b'\\' {
+            return Some(i);
+        }
+    }
+    if b.len() <= SHORT {
+        return None;
+    }
+    memchr::memchr2(b'"', b'\\', &b[SHORT..]).map(|n| n + SHORT)
+}
+
+const C_OTHER: u8 = 0;
+const C_QUOTE: u8 = 1;
+const C_OPEN: u8 = 2;
+const C_CLOSE: u8 = 3;
+
+/// Byte classes for bracket matching.
+const CLASS: [u8; 256] = {
+    let mut t = [C_OTHER; 256];
+    t[b'"' as usize] = C_QUOTE;
+    t[b'{' as usize] = C_OPEN;
+    t[b'[' as usize] = C_OPEN;
+    t[b'}' as usize] = C_CLOSE;
+    t[b']' as usize] = C_CLOSE;
+    t
+};

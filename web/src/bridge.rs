@@ -65,6 +65,13 @@ impl Bridge {
                         }
                     }
                     FromWorker::Ready => {
+                        // Said on the page too: tests and benchmarks wait for it before timing.
+                        if let Some(root) = web_sys::window()
+                            .and_then(|w| w.document())
+                            .and_then(|d| d.document_element())
+                        {
+                            let _ = root.set_attribute("data-worker", "ready");
+                        }
                         let backlog = bridge.backlog.borrow_mut().take().unwrap_or_default();
                         for m in backlog {
                             let _ = bridge.worker.post_message(&m);

@@ -427,6 +427,26 @@ pub fn classify(text: &[u8]) -> Option<usize> {
     best
 }
 
+/// [`classify`], remembering the class of the messages seen lately (see `nodelog::recent`).
+#[derive(Default)]
+pub struct Remembered {
+    seen: super::recent::Recent<Option<u16>>,
+}
+
+impl Remembered {
+    /// The class of `text`, as [`classify`] says.
+    pub fn classify(&mut self, text: &[u8]) -> Option<usize> {
+        match self.seen.get(text) {
+            Ok(c) => c.map(usize::from),
+            Err(miss) => {
+                let c = classify(text);
+                self.seen.put(miss, text, c.map(|c| c as u16));
+                c
+            }
+        }
+    }
+}
+
 fn contains_ci(hay: &[u8], needle: &[u8]) -> bool {
     needle.is_empty()
         || hay
@@ -460,6 +480,23 @@ pub fn by_name(name: &str) -> Option<&'static Class> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn remembered_classes_are_classify_s() {
+        let Some(p) = whodunnit_testdata::corpus("kubelet/windows-kubelet-klogfile-v1.17.log")
+        else {
+            return;
+        };
+        let b = whodunnit_testdata::read(p);
+        let mut r = Remembered::default();
+        let mut classified = 0;
+        for l in b.split(|&c| c == b'\n').chain(b.split(|&c| c == b'\n')) {
+            let c = classify(l);
+            classified += usize::from(c.is_some());
+            assert_eq!(r.classify(l), c, "{}", String::from_utf8_lossy(l));
+        }
+        assert!(classified > 0);
+    }
 
     #[test]
     fn every_example_is_classified_as_its_own_class() {

@@ -24,6 +24,7 @@ pub mod lines;
 mod parser;
 pub mod payload;
 mod peel;
+mod recent;
 pub mod report;
 pub mod stamp;
 pub mod templates;

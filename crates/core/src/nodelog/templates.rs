@@ -61,6 +61,10 @@ pub struct Miner {
     exact: FxMap<String, u32>,
     buckets: FxMap<(usize, String), Vec<u32>>,
     buf: String,
+    /// Messages seen verbatim lately → their template: a message whose masked text is in
+    /// `exact` keeps that template for good (`exact` entries never change), so a repeated one
+    /// skips masking and the masked lookup.
+    verbatim: super::recent::Recent<u32>,
 }
 
 impl Miner {
@@ -74,12 +78,28 @@ impl Miner {
     /// The template id of `msg`, counting one entry. `kind`/`line`/`offset` describe the first
     /// entry when the template is new.
     pub fn add(&mut self, msg: &[u8], kind: &str, line: u64, offset: u64) -> u32 {
+        let seen = match self.verbatim.get(msg) {
+            Ok(id) => {
+                self.templates[id as usize].count += 1;
+                return id;
+            }
+            Err(miss) => miss,
+        };
         let mut buf = std::mem::take(&mut self.buf);
         mask(msg, &mut buf);
-        let id = match self.exact.get(buf.as_str()) {
-            Some(&id) => id,
-            None => self.miss(&buf, kind, line, offset),
+        let (id, kept) = match self.exact.get(buf.as_str()) {
+            Some(&id) => (id, true),
+            None => {
+                let id = self.miss(&buf, kind, line, offset);
+                (
+                    id,
+                    seen.wanted() && self.exact.get(buf.as_str()) == Some(&id),
+                )
+            }
         };
+        if kept {
+            self.verbatim.put(seen, msg, id);
+        }
         self.buf = buf;
         self.templates[id as usize].count += 1;
         id
@@ -159,10 +179,29 @@ impl Miner {
     }
 }
 
-/// Whether a token is a value to mask.
-fn is_value(tok: &[u8]) -> bool {
-    tok.iter().any(u8::is_ascii_digit)
-}
+/// Byte classes of a token's bytes for [`mask`]: where it ends, `=`, a digit (the token is a
+/// value to mask), a byte a `key=` may hold.
+const T_END: u8 = 1;
+const T_EQ: u8 = 2;
+const T_DIGIT: u8 = 4;
+const T_KEY: u8 = 8;
+const TOKEN: [u8; 256] = {
+    let mut t = [0u8; 256];
+    t[b' ' as usize] = T_END;
+    t[b'\t' as usize] = T_END;
+    t[b'=' as usize] = T_EQ;
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        if b.is_ascii_digit() {
+            t[c] = T_DIGIT | T_KEY;
+        } else if b.is_ascii_alphabetic() || b == b'_' || b == b'-' || b == b'.' {
+            t[c] = T_KEY;
+        }
+        c += 1;
+    }
+    t
+};
 
 /// Mask `msg` into `out` (see the module docs).
 pub fn mask(msg: &[u8], out: &mut String) {
@@ -209,17 +248,30 @@ pub fn mask(msg: &[u8], out: &mut String) {
             }
             continue;
         }
+        // One pass over the token: its end, its first `=` and whether the bytes before that
+        // can be a key, whether it holds a digit.
         let start = i;
-        while i < b.len() && b[i] != b' ' && b[i] != b'\t' {
+        let mut eq = None;
+        let mut key_ok = true;
+        let mut digit = false;
+        while i < b.len() {
+            let k = TOKEN[b[i] as usize];
+            if k & T_END != 0 {
+                break;
+            }
+            if eq.is_none() {
+                if k & T_EQ != 0 {
+                    eq = Some(i - start);
+                } else {
+                    key_ok &= k & T_KEY != 0;
+                }
+            }
+            digit |= k & T_DIGIT != 0;
             i += 1;
         }
         let tok = &b[start..i];
-        if let Some(eq) = tok.iter().position(|&c| c == b'=') {
-            if eq > 0
-                && tok[..eq]
-                    .iter()
-                    .all(|c| c.is_ascii_alphanumeric() || b"_-.".contains(c))
-            {
+        if let Some(eq) = eq {
+            if eq > 0 && key_ok {
                 out.push_str(&text[start..start + eq + 1]);
                 out.push_str(WILD);
                 // A quoted value with spaces continues past this token.
@@ -236,7 +288,7 @@ pub fn mask(msg: &[u8], out: &mut String) {
                 continue;
             }
         }
-        if is_value(tok) {
+        if digit {
             // Keep trailing punctuation (`10.0.0.1:6443:` → `<*>:`) so sentences still read.
             out.push_str(WILD);
             if let Some(&last) = tok.last() {
@@ -274,6 +326,39 @@ mod tests {
         );
         assert_eq!(m(r#"FLAG: --address="0.0.0.0""#), "FLAG: --address=<*>");
         assert_eq!(m(r#"msg key="a b c" next=1"#), "msg key=<*> next=<*>");
+    }
+
+    /// Real messages (a kubelet log's, which repeat), in order and then shuffled by a stride:
+    /// a miner remembering messages gives the ids and templates of one that does not.
+    #[test]
+    fn remembering_messages_changes_no_template() {
+        let Some(p) = whodunnit_testdata::corpus("kubelet/windows-kubelet-klogfile-v1.17.log")
+        else {
+            return;
+        };
+        let b = whodunnit_testdata::read(p);
+        let msgs: Vec<&[u8]> = b
+            .split(|&c| c == b'\n')
+            .map(|l| match l.iter().position(|&c| c == b']') {
+                Some(i) => &l[i + 1..],
+                None => l,
+            })
+            .collect();
+        let n = msgs.len();
+        let order = (0..n).chain((0..n).map(|i| i * 7919 % n));
+        let mut with = Miner::default();
+        let mut without = Miner {
+            verbatim: super::super::recent::Recent::never(),
+            ..Miner::default()
+        };
+        for (k, i) in order.enumerate() {
+            let (a, b) = (
+                with.add(msgs[i], "log", k as u64, 0),
+                without.add(msgs[i], "log", k as u64, 0),
+            );
+            assert_eq!(a, b, "{}", String::from_utf8_lossy(msgs[i]));
+        }
+        assert_eq!(with.templates, without.templates);
     }
 
     #[test]

@@ -112,9 +112,9 @@ impl Parser {
         let class = if same && inn.httplog {
             classes::index_of("apiserver_request")
         } else if same {
-            classes::classify(&msg[inn.body..])
+            self.classes.classify(&msg[inn.body..])
         } else {
-            classes::classify(class_text)
+            self.classes.classify(class_text)
         };
         let dump_message =
             inn.headed && inn.klog.is_none() && super::dumps::starts_dump_message(tmpl);

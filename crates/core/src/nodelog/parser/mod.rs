@@ -44,6 +44,8 @@ pub struct Parser {
     file_lane: String,
     years: Years,
     miner: Miner,
+    /// Classes of the messages seen so far.
+    classes: super::classes::Remembered,
     /// Label id → (template id, label suffix such as ` [code=Unavailable]`).
     label_tid: Vec<(u32, Option<Box<str>>)>,
     cur: Option<usize>,
@@ -172,6 +174,7 @@ impl Parser {
             host: None,
             years: Years::default(),
             miner: Miner::default(),
+            classes: Default::default(),
             label_tid: Vec::new(),
             cur: None,
             cur_stamped_klog: None,

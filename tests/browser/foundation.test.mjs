@@ -67,6 +67,16 @@ test('files dragged onto the drop card are read as picked ones: the CLI\'s recor
   assert.deepEqual(errors, [], 'page errors');
 });
 
+test('the worker warms its parsers while the page waits; files read then give the CLI\'s counts', async () => {
+  const { page, requests, errors } = await openApp(browser, srv.url);
+  await page.waitForSelector('html[data-worker="warm"]', { timeout: 60_000 });
+  const files = ['audit/audit2rbac-demo-head.log', 'audit/openshift-clo-crc.log.gz'].map(f => path.join(FIXTURES, f));
+  await dropFiles(page, files);
+  assert.deepEqual(await shownRecords(page), cliRecords(files));
+  assert.deepEqual(remoteRequests(requests), []);
+  assert.deepEqual(errors, [], 'page errors');
+});
+
 test('an unrecognized file gets a clear message listing the formats we read', async () => {
   const { page } = await openApp(browser, srv.url);
   const junk = path.join(os.tmpdir(), 'not-a-log.bin');

@@ -20,6 +20,17 @@ pub fn worker_url() -> String {
     inlined.unwrap_or_else(|| "./worker_loader.js".to_string())
 }
 
+/// Say on the page how far the worker is (`html[data-worker=ready|warm]`): tests and benchmarks
+/// wait for it before timing.
+fn mark_worker(how: &str) {
+    if let Some(root) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.document_element())
+    {
+        let _ = root.set_attribute("data-worker", how);
+    }
+}
+
 /// See the module docs. Shared through a Yew context; compared by identity.
 pub struct Bridge {
     worker: Worker,
@@ -64,14 +75,9 @@ impl Bridge {
                             cb.emit(text);
                         }
                     }
+                    FromWorker::Warm => mark_worker("warm"),
                     FromWorker::Ready => {
-                        // Said on the page too: tests and benchmarks wait for it before timing.
-                        if let Some(root) = web_sys::window()
-                            .and_then(|w| w.document())
-                            .and_then(|d| d.document_element())
-                        {
-                            let _ = root.set_attribute("data-worker", "ready");
-                        }
+                        mark_worker("ready");
                         let backlog = bridge.backlog.borrow_mut().take().unwrap_or_default();
                         for m in backlog {
                             let _ = bridge.worker.post_message(&m);

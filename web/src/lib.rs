@@ -17,4 +17,5 @@ pub mod protocol;
 pub mod slices;
 pub mod state;
 pub mod views;
+pub mod warm;
 pub mod worker;

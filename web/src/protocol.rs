@@ -50,6 +50,8 @@ pub enum ToWorker {
 #[serde(tag = "t", rename_all = "snake_case")]
 pub enum FromWorker {
     Ready,
+    /// The worker read its warm-up samples (`warm`): its parsers now run optimized code.
+    Warm,
     Progress {
         id: u32,
         total: u64,

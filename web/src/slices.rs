@@ -309,7 +309,7 @@ fn set_timeout(f: &Function, ms: f64) -> bool {
 }
 
 /// Let the event loop run (a `setTimeout(0)` task): messages queued meanwhile are handled.
-async fn yield_to_events() {
+pub(crate) async fn yield_to_events() {
     let p = Promise::new(&mut |resolve, _| {
         if !set_timeout(&resolve, 0.0) {
             let _ = resolve.call0(&JsValue::NULL);

@@ -204,9 +204,10 @@ impl Reducible for AppState {
                     replace(&mut s, id, files);
                     s.generation += 1;
                 }
-                FromWorker::Ready | FromWorker::Answer { .. } | FromWorker::RawText { .. } => {
-                    return self
-                }
+                FromWorker::Ready
+                | FromWorker::Warm
+                | FromWorker::Answer { .. }
+                | FromWorker::RawText { .. } => return self,
             },
         }
         Rc::new(s)

@@ -74,6 +74,7 @@ fn post(msg: &FromWorker) {
 /// Entry point of the `worker` binary.
 pub fn run() {
     let state: Shared = Rc::default();
+    let warming = state.clone();
     let onmessage = Closure::<dyn FnMut(MessageEvent)>::new(move |ev: MessageEvent| {
         let data = ev.data();
         let Some(text) = Reflect::get(&data, &"msg".into())
@@ -94,6 +95,15 @@ pub fn run() {
     scope().set_onmessage(Some(onmessage.as_ref().unchecked_ref()));
     onmessage.forget();
     post(&FromWorker::Ready);
+    spawn_local(async move {
+        let waiting = || {
+            let s = warming.borrow();
+            s.busy || !s.queue.is_empty()
+        };
+        if crate::warm::warm_up(waiting).await {
+            post(&FromWorker::Warm);
+        }
+    });
 }
 
 fn handle(state: &Shared, msg: ToWorker, file: Option<File>) {

@@ -6,13 +6,15 @@
 
 use std::borrow::Cow;
 
-/// Sets an `Option` field once; a second occurrence of the key means fall back (serde reports
-/// duplicate fields as errors).
+/// Sets an `Option` field once, its key being bit `$bit` of the reader's `$seen` mask: a second
+/// occurrence of the key, even after a `null`, means fall back (serde reports duplicate fields
+/// as errors).
 macro_rules! once {
-    ($slot:expr, $value:expr) => {{
-        if $slot.is_some() {
+    ($seen:expr, $bit:expr, $slot:expr, $value:expr) => {{
+        if $seen & (1u32 << $bit) != 0 {
             return None;
         }
+        $seen |= 1u32 << $bit;
         $slot = $value;
     }};
 }

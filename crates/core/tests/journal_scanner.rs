@@ -67,6 +67,7 @@ fn every_journal_line_reads_as_serde_reads_it() {
 fn what_serde_would_judge_otherwise_is_left_to_it() {
     for doc in [
         r#"{"MESSAGE":"a","MESSAGE":"b"}"#,
+        r#"{"MESSAGE":null,"MESSAGE":"b"}"#,
         r#"{"MESSAGE":[104,105]}"#,
         r#"{"PRIORITY":6}"#,
         r#"{"MESSAGE":"x"} y"#,

@@ -23,30 +23,31 @@ use crate::json_cursor::{once, Cursor};
 pub(crate) fn scan_event(s: &str) -> Option<RawEvent<'_>> {
     let mut c = Cursor::new(s);
     let mut ev = RawEvent::default();
-    c.object(|c, key| c.field(key, &mut ev))?;
+    let mut seen = 0u32;
+    c.object(|c, key| c.field(key, &mut ev, &mut seen))?;
     c.at_end().then_some(ev)
 }
 
 impl<'a> Cursor<'a> {
-    /// The value of one top-level field.
-    fn field(&mut self, key: &[u8], ev: &mut RawEvent<'a>) -> Option<()> {
+    /// The value of one top-level field; `seen` has a bit per field already read.
+    fn field(&mut self, key: &[u8], ev: &mut RawEvent<'a>, seen: &mut u32) -> Option<()> {
         match key {
-            b"kind" => once!(ev.kind, self.opt_str()?),
-            b"apiVersion" => once!(ev.api_version, self.opt_str()?),
-            b"auditID" => once!(ev.audit_id, self.opt_str()?),
-            b"stage" => once!(ev.stage, self.opt_str()?),
-            b"requestURI" => once!(ev.request_uri, self.opt_str()?),
-            b"verb" => once!(ev.verb, self.opt_str()?),
-            b"user" => once!(ev.user, self.opt_raw()?),
-            b"impersonatedUser" => once!(ev.impersonated, self.opt_raw()?),
-            b"sourceIPs" => once!(ev.source_ips, self.opt_first_str()?),
-            b"userAgent" => once!(ev.user_agent, self.opt_str()?),
-            b"objectRef" => once!(ev.object_ref, self.opt_raw()?),
-            b"responseStatus" => once!(ev.response_status, self.opt_status()?),
-            b"requestReceivedTimestamp" => once!(ev.received, self.opt_str()?),
-            b"stageTimestamp" => once!(ev.stage_ts, self.opt_str()?),
-            b"timestamp" => once!(ev.timestamp, self.opt_str()?),
-            b"annotations" => once!(ev.annotations, self.opt_raw()?),
+            b"kind" => once!(*seen, 0, ev.kind, self.opt_str()?),
+            b"apiVersion" => once!(*seen, 1, ev.api_version, self.opt_str()?),
+            b"auditID" => once!(*seen, 2, ev.audit_id, self.opt_str()?),
+            b"stage" => once!(*seen, 3, ev.stage, self.opt_str()?),
+            b"requestURI" => once!(*seen, 4, ev.request_uri, self.opt_str()?),
+            b"verb" => once!(*seen, 5, ev.verb, self.opt_str()?),
+            b"user" => once!(*seen, 6, ev.user, self.opt_raw()?),
+            b"impersonatedUser" => once!(*seen, 7, ev.impersonated, self.opt_raw()?),
+            b"sourceIPs" => once!(*seen, 8, ev.source_ips, self.opt_first_str()?),
+            b"userAgent" => once!(*seen, 9, ev.user_agent, self.opt_str()?),
+            b"objectRef" => once!(*seen, 10, ev.object_ref, self.opt_raw()?),
+            b"responseStatus" => once!(*seen, 11, ev.response_status, self.opt_status()?),
+            b"requestReceivedTimestamp" => once!(*seen, 12, ev.received, self.opt_str()?),
+            b"stageTimestamp" => once!(*seen, 13, ev.stage_ts, self.opt_str()?),
+            b"timestamp" => once!(*seen, 14, ev.timestamp, self.opt_str()?),
+            b"annotations" => once!(*seen, 15, ev.annotations, self.opt_raw()?),
             _ => {
                 self.skip_value()?;
             }
@@ -169,6 +170,7 @@ mod tests {
     fn falls_back_on_what_serde_would_judge() {
         for doc in [
             r#"{"verb":"get","verb":"list"}"#,
+            r#"{"verb":null,"verb":"list"}"#,
             r#"{"verb":5}"#,
             r#"{"responseStatus":{"code":2.0}}"#,
             r#"{"responseStatus":{"code":0200}}"#,

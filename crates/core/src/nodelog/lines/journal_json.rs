@@ -35,24 +35,27 @@ pub fn is_journal_json(line: &[u8]) -> bool {
 /// Read an entry's fields straight from the bytes (see [`crate::json_cursor`]); `None` where
 /// serde_json is to read it: not UTF-8, a field that is not a string or `null` (byte arrays,
 /// repeated fields, numbers), a duplicate or escaped key, anything malformed. Unused fields
-/// are skipped by bracket matching, as the audit scanner skips bodies. `journal_scanner` checks
-/// that both readers give the same entries.
+/// are skipped by bracket matching, as the audit scanner skips bodies: checked for balanced
+/// brackets and closed strings, not validated, so a line broken only inside a field we do not
+/// read is read here where serde would reject it. `journal_scanner` checks that both readers
+/// give the same entries on real journals.
 pub fn scan_entry(line: &[u8]) -> Option<Entry<'_>> {
     let s = std::str::from_utf8(line).ok()?;
     let mut c = Cursor::new(s);
     let mut e = Entry::default();
+    let mut seen = 0u32;
     c.object(|c, key| {
-        let slot = match key {
-            b"__REALTIME_TIMESTAMP" => &mut e.realtime,
-            b"MESSAGE" => &mut e.message,
-            b"SYSLOG_IDENTIFIER" => &mut e.ident,
-            b"_SYSTEMD_UNIT" => &mut e.unit,
-            b"_COMM" => &mut e.comm,
-            b"_HOSTNAME" => &mut e.host,
-            b"PRIORITY" => &mut e.priority,
+        let (bit, slot) = match key {
+            b"__REALTIME_TIMESTAMP" => (0, &mut e.realtime),
+            b"MESSAGE" => (1, &mut e.message),
+            b"SYSLOG_IDENTIFIER" => (2, &mut e.ident),
+            b"_SYSTEMD_UNIT" => (3, &mut e.unit),
+            b"_COMM" => (4, &mut e.comm),
+            b"_HOSTNAME" => (5, &mut e.host),
+            b"PRIORITY" => (6, &mut e.priority),
             _ => return c.skip_value(),
         };
-        once!(*slot, c.opt_str()?.map(Field));
+        once!(seen, bit, *slot, c.opt_str()?.map(Field));
         Some(())
     })?;
     c.at_end().then_some(e)

@@ -4,43 +4,17 @@
 //! requests and diagnostics, string tables, timeline. On every audit fixture and the live
 //! control-plane recording, at random cuts.
 
-use proptest::prelude::*;
-use whodunnit_core::{parse_bytes, FileIngest, FileMeta, ParsedFile};
+mod common;
 
-fn meta(name: &str, size: usize) -> FileMeta {
-    FileMeta {
-        name: name.to_string(),
-        size: Some(size as u64),
-        ..FileMeta::default()
-    }
-}
+use common::split::{json, meta};
+use proptest::prelude::*;
+use whodunnit_core::{parse_bytes, FileIngest, ParsedFile};
 
 /// The file read in parts cut at `cuts` (byte positions just after line breaks); `None` when
 /// `absorb` declined.
 fn in_parts(name: &str, b: &[u8], cuts: &[usize]) -> Option<ParsedFile> {
     let format = FileIngest::splittable(&b[..cuts.first().copied().unwrap_or(b.len())])?;
-    let mut bounds = vec![0];
-    bounds.extend_from_slice(cuts);
-    bounds.push(b.len());
-    let mut first = FileIngest::new(meta(name, b.len()));
-    first.push(&b[..bounds[1]]);
-    for w in bounds[1..].windows(2) {
-        let mut p = FileIngest::part(meta(name, w[1] - w[0]), format, w[0] as u64);
-        for chunk in b[w[0]..w[1]].chunks(1 << 16) {
-            p.push(chunk);
-        }
-        if !first.absorb(p) {
-            return None;
-        }
-    }
-    Some(first.finish())
-}
-
-fn json(f: &ParsedFile) -> serde_json::Value {
-    let mut v = serde_json::to_value(f).unwrap();
-    // The parts' own sizes are not the file's: only the first part's meta names the file.
-    v["meta"] = serde_json::Value::Null;
-    v
+    common::split::in_parts(name, b, cuts, format, 1 << 16)
 }
 
 /// Line starts of `b` after the first `skip` lines (the first part must hold the sniff sample).

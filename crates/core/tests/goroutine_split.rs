@@ -4,40 +4,15 @@
 //! files holding many of them one after another (the periodic dumps the CLI splits). Where
 //! `FileIngest::part_start` proposes a cut in such a file, the parts join.
 
-use whodunnit_core::format::Format;
-use whodunnit_core::{parse_bytes, FileIngest, FileMeta, ParsedFile};
+mod common;
 
-fn meta(name: &str, size: usize) -> FileMeta {
-    FileMeta {
-        name: name.to_string(),
-        size: Some(size as u64),
-        ..FileMeta::default()
-    }
-}
+use common::split::{json, meta};
+use whodunnit_core::format::Format;
+use whodunnit_core::{parse_bytes, FileIngest, ParsedFile};
 
 /// The file read in parts cut at `cuts`; `None` when `absorb` declined.
 fn in_parts(name: &str, b: &[u8], cuts: &[usize]) -> Option<ParsedFile> {
-    let mut bounds = vec![0];
-    bounds.extend_from_slice(cuts);
-    bounds.push(b.len());
-    let mut first = FileIngest::new(meta(name, b.len()));
-    first.push(&b[..bounds[1]]);
-    for w in bounds[1..].windows(2) {
-        let mut p = FileIngest::part(meta(name, w[1] - w[0]), Format::GoroutineDump, w[0] as u64);
-        for chunk in b[w[0]..w[1]].chunks(1 << 12) {
-            p.push(chunk);
-        }
-        if !first.absorb(p) {
-            return None;
-        }
-    }
-    Some(first.finish())
-}
-
-fn json(f: &ParsedFile) -> String {
-    let mut v = serde_json::to_value(f).unwrap();
-    v["meta"] = serde_json::Value::Null;
-    v.to_string()
+    common::split::in_parts(name, b, cuts, Format::GoroutineDump, 1 << 12)
 }
 
 /// The corpus's dumps and the live containerd dumps, one by one.

@@ -29,7 +29,7 @@ pub(crate) struct Cursor<'a> {
 
 /// JSON whitespace (not `\f` or `\v`, which serde rejects).
 #[inline]
-pub(crate) fn is_ws(c: u8) -> bool {
+fn is_ws(c: u8) -> bool {
     matches!(c, b' ' | b'\n' | b'\r' | b'\t')
 }
 
@@ -151,7 +151,7 @@ impl<'a> Cursor<'a> {
     }
 
     /// The rest of a string that has escapes, from its first content byte at `start`.
-    pub(crate) fn escaped(&mut self, start: usize) -> Option<String> {
+    fn escaped(&mut self, start: usize) -> Option<String> {
         let mut out = String::new();
         let mut run = start;
         let mut i = start;
@@ -203,7 +203,7 @@ impl<'a> Cursor<'a> {
         }
     }
 
-    pub(crate) fn hex4(&self, at: usize) -> Option<u32> {
+    fn hex4(&self, at: usize) -> Option<u32> {
         let h = self.b.get(at..at + 4)?;
         let mut v = 0;
         for &c in h {
@@ -246,7 +246,7 @@ impl<'a> Cursor<'a> {
 
     /// After an opening quote: move past the closing one.
     #[inline]
-    pub(crate) fn skip_string_body(&mut self) -> Option<()> {
+    fn skip_string_body(&mut self) -> Option<()> {
         loop {
             let n = quote_or_escape(&self.b[self.i..])?;
             self.i += n;
@@ -259,7 +259,7 @@ impl<'a> Cursor<'a> {
     }
 
     /// An object or array: brackets matched by kind (a bit per level), strings skipped whole.
-    pub(crate) fn skip_nested(&mut self) -> Option<()> {
+    fn skip_nested(&mut self) -> Option<()> {
         // Bit k of `stack` is set when level k is an array.
         let mut stack: u64 = 0;
         let mut depth: u32 = 0;

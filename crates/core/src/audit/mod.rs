@@ -27,7 +27,7 @@ pub use history::{history, HistoryReport, ObjectSpec};
 pub use store::Data;
 
 use crate::diag::DiagKind;
-use crate::event::{NewEvent, Severity};
+use crate::event::{EventIds, Severity};
 use crate::lines::LineAt;
 use crate::parse::{FileMeta, ParseCx};
 use crate::time::NO_TIME;
@@ -37,23 +37,23 @@ use parse::{Builder, Loc, RawEvent};
 /// Parse one event: the purpose-built scanner ([`scan`]) when it can read the object, serde_json
 /// otherwise (and for every error message). Validating UTF-8 once for the whole object is much
 /// cheaper than validating every string borrowed from it.
-fn parse_event(b: &[u8]) -> serde_json::Result<RawEvent<'_>> {
+fn parse_event<'a>(b: &'a [u8], ev: &mut RawEvent<'a>) -> serde_json::Result<()> {
     match std::str::from_utf8(b) {
-        Ok(s) => match SERDE_ONLY.with(|c| c.get()) {
-            false => match scan::scan_event(s) {
-                Some(ev) => Ok(ev),
-                None => serde_json::from_str(s),
-            },
-            true => serde_json::from_str(s),
-        },
-        Err(_) => serde_json::from_slice(b),
+        Ok(s) => {
+            if !SERDE_ONLY.with(|c| c.get()) && scan::scan_event(s, ev).is_some() {
+                return Ok(());
+            }
+            *ev = serde_json::from_str(s)?;
+        }
+        Err(_) => *ev = serde_json::from_slice(b)?,
     }
+    Ok(())
 }
 
 /// Whether the scanner reads this event itself (no serde fallback): for tests.
 #[doc(hidden)]
 pub fn scanner_reads(b: &[u8]) -> bool {
-    std::str::from_utf8(b).is_ok_and(|s| scan::scan_event(s).is_some())
+    std::str::from_utf8(b).is_ok_and(|s| scan::scan_event(s, &mut RawEvent::default()).is_some())
 }
 
 thread_local! {
@@ -411,8 +411,9 @@ impl Parser {
                 }
             };
         }
-        match parse_event(b) {
-            Ok(ev) if ev.kind.as_deref() == Some("EventList") => {
+        let mut ev = RawEvent::default();
+        match parse_event(b, &mut ev) {
+            Ok(()) if ev.kind.as_deref() == Some("EventList") => {
                 self.shapes |= SHAPE_LIST;
                 let items = object_field(b, first, b"items").and_then(|i| {
                     if b[i] == b'n' {
@@ -435,14 +436,14 @@ impl Parser {
                 }
                 Outcome::Done
             }
-            Ok(ev) if ev.looks_like_event() => {
+            Ok(()) if ev.looks_like_event() => {
                 if !multi {
                     self.shapes |= SHAPE_LINES;
                 }
                 self.event(&ev, place.loc(&(first..b.len())), cx);
                 Outcome::Done
             }
-            Ok(_) => {
+            Ok(()) => {
                 self.not_native(b, first..b.len(), place, cx, true);
                 Outcome::Done
             }
@@ -468,9 +469,10 @@ impl Parser {
     ) {
         for r in items {
             let loc = place.loc(r);
-            match parse_event(&b[r.clone()]) {
-                Ok(ev) if ev.looks_like_event() => self.event(&ev, loc, cx),
-                Ok(_) => self.not_native(b, r.clone(), place, cx, false),
+            let mut ev = RawEvent::default();
+            match parse_event(&b[r.clone()], &mut ev) {
+                Ok(()) if ev.looks_like_event() => self.event(&ev, loc, cx),
+                Ok(()) => self.not_native(b, r.clone(), place, cx, false),
                 Err(e) => cx.diags.note(
                     loc.line,
                     loc.offset,
@@ -524,9 +526,10 @@ impl Parser {
         }
         for r in parts {
             let doc = &b[r.clone()];
-            match parse_event(doc) {
-                Ok(ev) if ev.looks_like_event() => self.event(&ev, place.loc(&r), cx),
-                Ok(_) => self.not_native(b, r, place, cx, false),
+            let mut ev = RawEvent::default();
+            match parse_event(doc, &mut ev) {
+                Ok(()) if ev.looks_like_event() => self.event(&ev, place.loc(&r), cx),
+                Ok(()) => self.not_native(b, r, place, cx, false),
                 Err(e) => {
                     let (line, off) = place.at(r.start);
                     cx.diags.note(
@@ -569,15 +572,16 @@ impl Parser {
         for rec in records {
             let rr = r.start + rec.range.start..r.start + rec.range.end;
             let loc = place.loc(&rr);
+            let mut ev = RawEvent::default();
             match rec.body {
-                cloud::Body::Event(text) => match parse_event(text.as_bytes()) {
-                    Ok(ev) if ev.looks_like_event() => {
+                cloud::Body::Event(text) => match parse_event(text.as_bytes(), &mut ev) {
+                    Ok(()) if ev.looks_like_event() => {
                         self.b.set_apiserver(rec.apiserver.as_deref());
                         self.event(&ev, loc, cx);
                         self.b.set_apiserver(None);
                         events += 1;
                     }
-                    Ok(_) => cx.diags.note(
+                    Ok(()) => cx.diags.note(
                         loc.line,
                         loc.offset,
                         DiagKind::Ignored,
@@ -676,50 +680,52 @@ pub fn kind_of(verb: &str, code: u16) -> (String, Severity) {
 
 fn push_timeline(d: &Data, cx: &mut ParseCx<'_>) {
     let r = &d.requests;
-    let mut kinds: fasthash::FxMap<(u32, u16), (String, Severity)> = Default::default();
-    let mut labels: fasthash::FxMap<(u32, u32, u32), String> = Default::default();
-    let mut lane_buf = String::new();
-    cx.events.reserve_exact(r.len());
+    // Ids remembered per verb and status class, per label key and per user: the same few dozen
+    // strings would otherwise be hashed for every request. First seen, first interned, so ids
+    // are what interning per event gives.
+    let mut kinds: fasthash::FxMap<(u32, u16), u16> = Default::default();
+    let mut labels: fasthash::FxMap<(u32, u32, u32), u32> = Default::default();
+    let mut lanes: fasthash::FxMap<u32, u32> = Default::default();
+    let mut text = String::new();
+    let ev = &mut *cx.events;
+    ev.reserve_exact(r.len());
     for i in 0..r.len() {
         let code_class = match r.code[i] {
             c @ (429 | 401 | 403) => c,
             500..=599 => 500,
             _ => 0,
         };
-        let (kind, severity) = kinds
-            .entry((r.verb[i], code_class))
-            .or_insert_with(|| kind_of(d.str(r.verb[i]), code_class));
-        let label = labels
+        let kind = *kinds.entry((r.verb[i], code_class)).or_insert_with(|| {
+            let (name, severity) = kind_of(d.str(r.verb[i]), code_class);
+            ev.kind_id(&name, severity)
+        });
+        let label = *labels
             .entry((r.verb[i], r.resource[i], r.subresource[i]))
             .or_insert_with(|| {
-                let mut s = d.str(r.verb[i]).to_uppercase();
-                s.push(' ');
-                s.push_str(d.str(r.resource[i]));
+                text.clear();
+                text.push_str(&d.str(r.verb[i]).to_uppercase());
+                text.push(' ');
+                text.push_str(d.str(r.resource[i]));
                 if r.subresource[i] != 0 {
-                    s.push('/');
-                    s.push_str(d.str(r.subresource[i]));
+                    text.push('/');
+                    text.push_str(d.str(r.subresource[i]));
                 }
-                s
+                ev.labels.intern(&text)
             });
+        // One lane per user, grouped under `audit` on the timeline.
+        let lane = *lanes.entry(r.user[i]).or_insert_with(|| {
+            let user = d.str(r.user[i]);
+            text.clear();
+            text.push_str("audit/");
+            text.push_str(if user.is_empty() { "(no user)" } else { user });
+            ev.lanes.intern(&text)
+        });
         let time = if r.received[i] != NO_TIME {
             r.received[i]
         } else {
             r.done[i]
         };
-        let user = d.str(r.user[i]);
-        // One lane per user, grouped under `audit` on the timeline.
-        lane_buf.clear();
-        lane_buf.push_str("audit/");
-        lane_buf.push_str(if user.is_empty() { "(no user)" } else { user });
-        cx.events.push(NewEvent {
-            time,
-            kind,
-            severity: *severity,
-            lane: &lane_buf,
-            label,
-            line: r.line[i] as u64,
-            offset: r.offset[i],
-            len: r.len[i] as u64,
-        });
+        let ids = EventIds { kind, lane, label };
+        ev.push_ids(time, ids, r.line[i] as u64, r.offset[i], r.len[i] as u64);
     }
 }

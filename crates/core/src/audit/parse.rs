@@ -840,21 +840,24 @@ const HEX: [u8; 256] = {
 pub fn hash_id(s: &str) -> [u64; 2] {
     let b = s.as_bytes();
     if b.len() == 36 && b[8] == b'-' && b[13] == b'-' && b[18] == b'-' && b[23] == b'-' {
-        let mut v: u128 = 0;
+        // Two 64-bit halves, a straight loop per group of digits (a chained iterator into a
+        // u128 was 4% of reading an audit log).
         let mut bad = 0u8;
-        for &c in b[..8]
-            .iter()
-            .chain(&b[9..13])
-            .chain(&b[14..18])
-            .chain(&b[19..23])
-            .chain(&b[24..])
-        {
-            let d = HEX[c as usize];
-            bad |= d;
-            v = (v << 4) | (d & 0xf) as u128;
-        }
+        let mut digits = |groups: [&[u8]; 3]| {
+            let mut v: u64 = 0;
+            for g in groups {
+                for &c in g {
+                    let d = HEX[c as usize];
+                    bad |= d;
+                    v = (v << 4) | (d & 0xf) as u64;
+                }
+            }
+            v
+        };
+        let hi = digits([&b[..8], &b[9..13], &b[14..18]]);
+        let lo = digits([&b[19..23], &b[24..], &[]]);
         if bad & 0x80 == 0 {
-            return [(v >> 64) as u64, v as u64];
+            return [hi, lo];
         }
     }
     use std::hash::{Hash, Hasher};

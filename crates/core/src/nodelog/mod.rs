@@ -32,6 +32,8 @@ pub mod years;
 
 pub use across_files::{resolve_years, sync_dump_times};
 pub use parser::Parser;
+#[doc(hidden)]
+pub use recent::with_memos_off;
 pub use report::{templates_report, TemplateRow, TemplatesQuery, TemplatesReport};
 pub use years::{TimeInfo, YearSource};
 

@@ -55,29 +55,47 @@ impl Miner {
     pub fn add(&mut self, msg: &[u8], kind: &str, line: u64, offset: u64) -> u32 {
         let seen = match self.verbatim.get(msg) {
             Ok(id) => {
-                self.templates[id as usize].count += 1;
+                self.count(id);
                 return id;
             }
             Err(miss) => miss,
         };
+        let (id, lasting) = self.template_of(msg, kind, line, offset, seen.wanted());
+        if lasting {
+            self.verbatim.put(seen, msg, id);
+        }
+        self.count(id);
+        id
+    }
+
+    /// Count one more entry of template `id` (from [`Miner::template_of`], or remembered).
+    #[inline]
+    pub fn count(&mut self, id: u32) {
+        self.templates[id as usize].count += 1;
+    }
+
+    /// The template id of `msg` without counting it, and — when `ask` — whether `msg` will
+    /// have this template for good (its masked text is in `exact`, whose entries never
+    /// change), so a memo may keep it.
+    pub fn template_of(
+        &mut self,
+        msg: &[u8],
+        kind: &str,
+        line: u64,
+        offset: u64,
+        ask: bool,
+    ) -> (u32, bool) {
         let mut buf = std::mem::take(&mut self.buf);
         mask(msg, &mut buf);
-        let (id, kept) = match self.exact.get(buf.as_str()) {
+        let found = match self.exact.get(buf.as_str()) {
             Some(&id) => (id, true),
             None => {
                 let id = self.miss(&buf, kind, line, offset);
-                (
-                    id,
-                    seen.wanted() && self.exact.get(buf.as_str()) == Some(&id),
-                )
+                (id, ask && self.exact.get(buf.as_str()) == Some(&id))
             }
         };
-        if kept {
-            self.verbatim.put(seen, msg, id);
-        }
         self.buf = buf;
-        self.templates[id as usize].count += 1;
-        id
+        found
     }
 
     fn miss(&mut self, masked: &str, kind: &str, line: u64, offset: u64) -> u32 {

@@ -10,6 +10,16 @@ use crate::parse::ParseCx;
 use crate::time::{Micros, NO_TIME};
 
 /// Kind name and severity of a kind slot: the classes, then `panic`, then `log` per level.
+/// Kind slot of an entry: its class, `panic`, or `log` at the entry's level (the store keeps
+/// one severity per kind, so unclassified lines get one kind per level).
+fn slot_of(class: Option<usize>, panic: bool, sev: Severity) -> usize {
+    match class {
+        Some(c) => c,
+        None if panic => classes::CLASSES.len(),
+        None => classes::CLASSES.len() + 1 + sev as usize,
+    }
+}
+
 pub(super) fn kind_of_slot(slot: usize) -> (&'static str, Severity) {
     const LOG: [(&str, Severity); 5] = [
         ("log.debug", Severity::Debug),
@@ -109,10 +119,14 @@ impl Parser {
             Tmpl::Scratch => &scratch,
         };
         let same = class_text.as_ptr() == msg.as_ptr() && class_text.len() == msg.len();
+        let body = &msg[inn.body.min(msg.len())..];
         let class = if same && inn.httplog {
             classes::index_of("apiserver_request")
+        } else if same && tmpl.as_ptr() == body.as_ptr() && tmpl.len() == body.len() {
+            // One text for the class and the template (a klog message): one memo lookup.
+            self.class_and_template(body, inn.panic, sev, at)
         } else if same {
-            self.classes.classify(&msg[inn.body..])
+            self.classes.classify(body)
         } else {
             self.classes.classify(class_text)
         };
@@ -184,15 +198,15 @@ impl Parser {
             self.track_label(cx, u32::MAX, None);
             *self.kinds.entry("boot".into()).or_insert(0) += 1;
         }
-        // Kind slot: a class, `panic`, or `log` at the entry's level (the store keeps one
-        // severity per kind, so unclassified lines get one kind per level).
-        let slot = match class {
-            Some(c) => c,
-            None if panic => classes::CLASSES.len(),
-            None => classes::CLASSES.len() + 1 + sev as usize,
-        };
+        let slot = slot_of(class, panic, sev);
         let (kind, severity) = kind_of_slot(slot);
-        let tid = self.miner.add(tmpl, kind, at.line, at.offset);
+        let tid = match self.known_template.take() {
+            Some(tid) => {
+                self.miner.count(tid);
+                tid
+            }
+            None => self.miner.add(tmpl, kind, at.line, at.offset),
+        };
         let suffix: Option<Box<str>> = class
             .filter(|&c| classes::is_rpc(c))
             .and_then(|_| classes::grpc_code(class_text))
@@ -207,7 +221,8 @@ impl Parser {
             self.slot_kind[slot] = ev.kind_id(kind, severity);
         }
         let kid = self.slot_kind[slot];
-        if self.lane_cache.0 != lane || self.lane_cache.1 == u32::MAX {
+        let same_lane = super::super::recent::same(self.lane_cache.0.as_bytes(), lane.as_bytes());
+        if !same_lane || self.lane_cache.1 == u32::MAX {
             self.lane_cache = (lane.to_string(), ev.lanes.intern(lane));
         }
         let lid = self.lane_cache.1;
@@ -265,6 +280,36 @@ impl Parser {
             });
             let lane_id = cx.events.lane[idx];
             self.panic = Some((self.panics.len() - 1, lane_id));
+        }
+    }
+
+    /// The class of `text` and its template (left in `known_template` for [`Self::entry`]),
+    /// remembered together for the messages seen lately: where the class and the template read
+    /// the same text, one lookup answers both (two were ~20% of reading a klog file).
+    fn class_and_template(
+        &mut self,
+        text: &[u8],
+        panic: bool,
+        sev: Severity,
+        at: LineAt,
+    ) -> Option<usize> {
+        match self.joint.get(text) {
+            Ok((class, tid)) => {
+                self.known_template = Some(tid);
+                class.map(usize::from)
+            }
+            Err(miss) => {
+                let class = classes::classify(text);
+                let (kind, _) = kind_of_slot(slot_of(class, panic, sev));
+                let (tid, lasting) =
+                    self.miner
+                        .template_of(text, kind, at.line, at.offset, miss.wanted());
+                if lasting {
+                    self.joint.put(miss, text, (class.map(|c| c as u16), tid));
+                }
+                self.known_template = Some(tid);
+                class
+            }
         }
     }
 

@@ -46,6 +46,10 @@ pub struct Parser {
     miner: Miner,
     /// Classes of the messages seen so far.
     classes: super::classes::Remembered,
+    /// Class and template of the messages seen lately whose class and template read one text.
+    joint: super::recent::Recent<(Option<u16>, u32)>,
+    /// The template of the entry being emitted, when `joint` (or its miss) gave it.
+    known_template: Option<u32>,
     /// Label id → (template id, label suffix such as ` [code=Unavailable]`).
     label_tid: Vec<(u32, Option<Box<str>>)>,
     cur: Option<usize>,
@@ -175,6 +179,8 @@ impl Parser {
             years: Years::default(),
             miner: Miner::default(),
             classes: Default::default(),
+            joint: Default::default(),
+            known_template: None,
             label_tid: Vec::new(),
             cur: None,
             cur_stamped_klog: None,

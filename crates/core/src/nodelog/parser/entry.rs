@@ -1,7 +1,7 @@
 //! One log entry → one timeline event: payload peeled, classified, templated, pushed.
 
 use super::Parser;
-use crate::event::{NewEvent, Severity};
+use crate::event::{EventIds, NewEvent, Severity};
 use crate::lines::LineAt;
 use crate::nodelog::classes;
 use crate::nodelog::peel::{inner, Tmpl};
@@ -9,7 +9,6 @@ use crate::nodelog::PanicRange;
 use crate::parse::ParseCx;
 use crate::time::{Micros, NO_TIME};
 
-/// Kind name and severity of a kind slot: the classes, then `panic`, then `log` per level.
 /// Kind slot of an entry: its class, `panic`, or `log` at the entry's level (the store keeps
 /// one severity per kind, so unclassified lines get one kind per level).
 fn slot_of(class: Option<usize>, panic: bool, sev: Severity) -> usize {
@@ -20,6 +19,7 @@ fn slot_of(class: Option<usize>, panic: bool, sev: Severity) -> usize {
     }
 }
 
+/// Kind name and severity of a kind slot: the classes, then `panic`, then `log` per level.
 pub(super) fn kind_of_slot(slot: usize) -> (&'static str, Severity) {
     const LOG: [(&str, Severity); 5] = [
         ("log.debug", Severity::Debug),
@@ -211,8 +211,8 @@ impl Parser {
             .filter(|&c| classes::is_rpc(c))
             .and_then(|_| classes::grpc_code(class_text))
             .map(|code| format!(" [code={code}]").into_boxed_str());
-        // Hot path: ids cached per kind slot, lane and template, columns pushed directly
-        // (the same rows `EventStore::push` writes, without three string hashes per event).
+        // Hot path: ids cached per kind slot, lane and template, pushed as ids
+        // (`EventStore::push_ids`: no string hashed per event).
         let ev = &mut *cx.events;
         if self.slot_kind.len() <= slot {
             self.slot_kind.resize(slot + 1, u16::MAX);
@@ -244,13 +244,12 @@ impl Parser {
                 self.tid_label[t]
             }
         };
-        ev.time.push(t);
-        ev.kind.push(kid);
-        ev.lane.push(lid);
-        ev.label.push(labid);
-        ev.line.push(at.line.min(u32::MAX as u64) as u32);
-        ev.offset.push(at.offset);
-        ev.len.push(len.min(u32::MAX as u64) as u32);
+        let ids = EventIds {
+            kind: kid,
+            lane: lid,
+            label: labid,
+        };
+        ev.push_ids(t, ids, at.line, at.offset, len);
         self.track_label(cx, tid, suffix);
         let idx = cx.events.len() - 1;
         if prov {

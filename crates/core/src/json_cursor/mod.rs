@@ -117,7 +117,7 @@ impl<'a> Cursor<'a> {
         Some(&self.b[start..start + n])
     }
 
-    /// `null` → `Some(None)`; otherwise `None` (not null, nothing consumed).
+    /// Whether a `null` is here (then read); otherwise nothing is consumed.
     #[inline]
     pub(crate) fn null(&mut self) -> bool {
         if self.b[self.i..].starts_with(b"null") {

@@ -197,6 +197,7 @@ impl Builder {
         for (k, v) in std::mem::take(&mut next.data.stages) {
             *self.data.stages.entry(k).or_insert(0) += v;
         }
+        next.versions.flush(&mut next.data.api_versions);
         for (k, v) in std::mem::take(&mut next.data.api_versions) {
             *self.data.api_versions.entry(k).or_insert(0) += v;
         }

@@ -38,7 +38,7 @@ use parse::{Builder, Loc, RawEvent};
 /// otherwise (and for every error message). Validating UTF-8 once for the whole object is much
 /// cheaper than validating every string borrowed from it.
 fn parse_event<'a>(b: &'a [u8], ev: &mut RawEvent<'a>) -> serde_json::Result<()> {
-    match std::str::from_utf8(b) {
+    match simdutf8::basic::from_utf8(b) {
         Ok(s) => {
             if !SERDE_ONLY.with(|c| c.get()) && scan::scan_event(s, ev).is_some() {
                 return Ok(());

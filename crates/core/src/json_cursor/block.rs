@@ -22,10 +22,34 @@ pub(crate) fn string_stops(b: &[u8; W]) -> u32 {
     imp::string_stops(b)
 }
 
+/// The bytes of structure for bracket matching, by class.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Structure {
+    /// `"`.
+    pub quotes: u32,
+    /// `\`.
+    pub escapes: u32,
+    /// `{`, `}`, `[`, `]`.
+    pub brackets: u32,
+}
+
 /// Bytes of structure for bracket matching: `"`, `\`, `{`, `}`, `[`, `]`.
 #[inline(always)]
-pub(crate) fn structure(b: &[u8; W]) -> u32 {
+pub(crate) fn structure(b: &[u8; W]) -> Structure {
     imp::structure(b)
+}
+
+/// Bit k set when byte k of a block is inside a string, given the block's unescaped quotes
+/// and whether a string is open at its start: the XOR of the quote bits up to k, so an opening
+/// quote's bit is set and a closing one's is not — no bracket is ever at either.
+#[inline(always)]
+pub(crate) fn inside_strings(quotes: u32, open: bool) -> u32 {
+    let mut x = quotes;
+    x ^= x << 1;
+    x ^= x << 2;
+    x ^= x << 4;
+    x ^= x << 8;
+    (x ^ if open { 0xffff } else { 0 }) & 0xffff
 }
 
 /// The byte-by-byte definitions, which the SIMD ones must equal (tested below) and which
@@ -48,8 +72,12 @@ mod scalar {
         mask(b, |c| c == b'"' || c == b'\\' || c < 0x20)
     }
 
-    pub fn structure(b: &[u8; W]) -> u32 {
-        mask(b, |c| matches!(c, b'"' | b'\\' | b'{' | b'}' | b'[' | b']'))
+    pub fn structure(b: &[u8; W]) -> super::Structure {
+        super::Structure {
+            quotes: mask(b, |c| c == b'"'),
+            escapes: mask(b, |c| c == b'\\'),
+            brackets: mask(b, |c| matches!(c, b'{' | b'}' | b'[' | b']')),
+        }
     }
 }
 
@@ -91,14 +119,17 @@ mod imp {
     }
 
     #[inline(always)]
-    pub fn structure(b: &[u8; W]) -> u32 {
+    pub fn structure(b: &[u8; W]) -> super::Structure {
         unsafe {
             let v = load(b);
             // `[` and `{` differ in bit 5 only, as do `]` and `}`; no other byte maps onto them.
             let l = _mm_or_si128(v, _mm_set1_epi8(0x20));
-            let q = _mm_or_si128(eq(v, b'"'), eq(v, b'\\'));
             let br = _mm_or_si128(eq(l, b'{'), eq(l, b'}'));
-            _mm_movemask_epi8(_mm_or_si128(q, br)) as u32
+            super::Structure {
+                quotes: _mm_movemask_epi8(eq(v, b'"')) as u32,
+                escapes: _mm_movemask_epi8(eq(v, b'\\')) as u32,
+                brackets: _mm_movemask_epi8(br) as u32,
+            }
         }
     }
 }
@@ -133,11 +164,14 @@ mod imp {
     }
 
     #[inline(always)]
-    pub fn structure(b: &[u8; W]) -> u32 {
+    pub fn structure(b: &[u8; W]) -> super::Structure {
         let v = load(b);
         let l = v128_or(v, u8x16_splat(0x20));
-        let q = v128_or(eq(v, b'"'), eq(v, b'\\'));
-        u8x16_bitmask(v128_or(q, v128_or(eq(l, b'{'), eq(l, b'}')))) as u32
+        super::Structure {
+            quotes: u8x16_bitmask(eq(v, b'"')) as u32,
+            escapes: u8x16_bitmask(eq(v, b'\\')) as u32,
+            brackets: u8x16_bitmask(v128_or(eq(l, b'{'), eq(l, b'}'))) as u32,
+        }
     }
 }
 
@@ -167,6 +201,26 @@ mod tests {
                     assert_eq!(string_stops(&b), scalar::string_stops(&b), "{b:?}");
                     assert_eq!(structure(&b), scalar::structure(&b), "{b:?}");
                 }
+            }
+        }
+    }
+
+    /// `inside_strings` against a byte-by-byte walk, for every 16-bit quote mask and both
+    /// states at the block's start.
+    #[test]
+    fn inside_strings_is_the_running_parity() {
+        for quotes in 0..=0xffffu32 {
+            for open in [false, true] {
+                let mut inside = open;
+                let mut want = 0;
+                for k in 0..W {
+                    if quotes >> k & 1 == 1 {
+                        inside = !inside;
+                    }
+                    // An opening quote counts as inside, a closing one as outside.
+                    want |= (inside as u32) << k;
+                }
+                assert_eq!(inside_strings(quotes, open), want, "{quotes:#x} {open}");
             }
         }
     }

@@ -40,7 +40,7 @@ pub fn is_journal_json(line: &[u8]) -> bool {
 /// read is read here where serde would reject it. `journal_scanner` checks that both readers
 /// give the same entries on real journals.
 pub fn scan_entry(line: &[u8]) -> Option<Entry<'_>> {
-    let s = std::str::from_utf8(line).ok()?;
+    let s = simdutf8::basic::from_utf8(line).ok()?;
     let mut c = Cursor::new(s);
     let mut e = Entry::default();
     let mut seen = 0u32;

@@ -162,6 +162,18 @@ impl EventStore {
         k
     }
 
+    /// Give back capacity beyond the events held (after a reservation from a projected count,
+    /// or doubling): in wasm the freed tail is reused by the next file instead of new memory.
+    pub fn shrink_to_fit(&mut self) {
+        self.time.shrink_to_fit();
+        self.kind.shrink_to_fit();
+        self.lane.shrink_to_fit();
+        self.label.shrink_to_fit();
+        self.line.shrink_to_fit();
+        self.offset.shrink_to_fit();
+        self.len.shrink_to_fit();
+    }
+
     /// Make room for exactly `n` more events (a producer that knows its count: no doubling,
     /// which in wasm, where memory never shrinks, would leave up to half of it unused).
     pub fn reserve_exact(&mut self, n: usize) {

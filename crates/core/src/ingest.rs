@@ -263,6 +263,7 @@ impl FileIngest {
                 self.detail = format.label().to_string();
                 self.reader =
                     Reader::Parsing(Box::new(FormatParser::new(format, &self.meta, &sample)));
+                self.reserve_events(format, &sample);
                 for (l, at) in &lines {
                     self.line(l, *at);
                 }
@@ -273,6 +274,26 @@ impl FileIngest {
                 self.reader = Reader::Unknown;
             }
         }
+    }
+
+    /// Reserve the timeline for a node log's likely event count, projected from the sample's
+    /// bytes per line and the file's size: growing seven columns by doubling to a million
+    /// events copies them over and over, and in the wasm worker (no `mremap`) each copy is a
+    /// real one (Chromium, the 137 MB klog bench file: 529 → 494 ms, medians of 3). Gzip sizes
+    /// say nothing of the lines; small files grow cheaply; an overestimate is given back at
+    /// the end ([`EventStore::shrink_to_fit`]).
+    fn reserve_events(&mut self, format: Format, sample: &[&[u8]]) {
+        const SMALL: u64 = 4 << 20;
+        const MAX_EVENTS: u64 = 1 << 26;
+        let Some(size) = self.meta.size else { return };
+        if format != Format::NodeLog || self.gzip || size < SMALL || sample.is_empty() {
+            return;
+        }
+        let bytes: u64 = sample.iter().map(|l| l.len() as u64 + 1).sum();
+        let per_line = (bytes / sample.len() as u64).max(1);
+        // A tenth more than projected: later lines run shorter as often as longer.
+        let n = (size / per_line + size / per_line / 10).min(MAX_EVENTS);
+        self.events.reserve_exact(n as usize);
     }
 
     /// End of input: flush everything and hand over the result.
@@ -334,6 +355,7 @@ impl FileIngest {
                 FormatData::None
             }
         };
+        self.events.shrink_to_fit();
         ParsedFile {
             meta: self.meta,
             format: self.format,

@@ -10,7 +10,7 @@
 // since 2026-12-04; WAIT=ready: as soon as it is up), as a user drops a file on a page open for a
 // moment; page open → warm (or ready) is printed apart.
 // It stops when the awaited element enters the DOM (a MutationObserver in the page), not when the
-// driver notices.
+// driver notices. The worker's own time for the file (the file list's "· N ms") is printed beside it.
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { serve, launch, openApp, ROOT, CORPUS, DIST, ENGINE } from './harness.mjs';
@@ -28,7 +28,7 @@ const what = thenKey ? `drop → ${thenSel}` : 'drop → summary';
 const servers = await Promise.all(dists.map(d => serve(d)));
 const browsers = [];
 for (const e of engines) browsers.push(await launch(e));
-const cases = engines.flatMap((engine, b) => dists.map((dir, d) => ({ engine, dir, browser: browsers[b], url: servers[d].url, ms: [], ready: [] })));
+const cases = engines.flatMap((engine, b) => dists.map((dir, d) => ({ engine, dir, browser: browsers[b], url: servers[d].url, ms: [], ready: [], worker: [] })));
 for (let i = 0; i < RUNS; i++) {
   for (const c of cases) {
     const opened = Date.now();
@@ -57,6 +57,10 @@ for (let i = 0; i < RUNS; i++) {
     }
     const shown = await page.evaluate(() => window.__seen);
     c.ms.push((shown ?? Date.now()) - t0);
+    // The worker's own time for the file (from taking it to handing over its summary), as the
+    // file list shows it: the rest of drop → summary is messages and rendering.
+    const own = await page.evaluate(() => document.querySelector('.file-item')?.textContent.match(/· (\d+) ms/)?.[1]);
+    if (own !== undefined) c.worker.push(Number(own));
     await page.context().close();
   }
 }
@@ -75,5 +79,6 @@ for (const c of cases) {
   const w = median(c.ms);
   console.log(`${path.basename(file)} [${c.dir}]: ${c.engine} (${what}) median ${w.toFixed(0)} ms `
     + `(runs ${c.ms.join(', ')}), CLI (${cliArgs.join(' ')}) median ${n.toFixed(1)} ms, ${c.engine} at ${(n / w).toFixed(2)}× native; `
-    + `page open → worker ${WAIT} median ${median(c.ready).toFixed(0)} ms (not in the drop time)`);
+    + `page open → worker ${WAIT} median ${median(c.ready).toFixed(0)} ms (not in the drop time)`
+    + (c.worker.length ? `; in the worker median ${median(c.worker).toFixed(0)} ms` : ''));
 }

@@ -9,16 +9,22 @@
 // Reading the 1 GB bench audit log in a Chromium worker, nothing else done (2026-12-05): a BYOB
 // stream into one reused 4 MiB buffer 0.7-0.8 s, the default stream 1.1-1.2 s,
 // Blob.slice().arrayBuffer() on 16 MiB slices 1.2-1.3 s, FileReaderSync on 4 MiB slices (what
-// this reader used) 2.1-3.0 s. Here each slice needs a fresh buffer (it is transferred away);
-// through the app the 137 MB klog bench file loads in 455 instead of 494 ms (docs/benchmarks.md).
-// Where Blob.stream() is not a byte stream, FileReaderSync reads slice by slice as before.
+// this reader used) 2.1-3.0 s. Through the app the 137 MB klog bench file loaded in 455 instead
+// of 494 ms. A slice's buffer is transferred to the parsing worker, which hands it back with its
+// ack to be filled again: a fresh buffer per slice cost the audit log 2,161 vs 1,965 ms
+// (docs/benchmarks.md). Where Blob.stream() is not a byte stream, FileReaderSync reads slice by
+// slice.
 let current = 0;
 let acks = 0;
 let wake = null;
+// Buffers the parsing worker handed back with its acks, to be filled again (at most a few: as
+// many as may be in flight).
+const spare = [];
 const nudge = () => { if (wake) { const w = wake; wake = null; w(); } };
 onmessage = async (e) => {
   const d = e.data;
   if (d.ack !== undefined) {
+    if (d.buf instanceof ArrayBuffer && spare.length < 8) spare.push(d.buf);
     if (d.ack === current) { acks += 1; nudge(); }
     return;
   }
@@ -59,7 +65,8 @@ function streamSlices(file) {
   }
   return {
     async read(at, end) {
-      let view = new Uint8Array(new ArrayBuffer(end - at));
+      const reuse = spare.findIndex(b => b.byteLength === end - at);
+      let view = new Uint8Array(reuse >= 0 ? spare.splice(reuse, 1)[0] : new ArrayBuffer(end - at));
       let filled = 0;
       while (filled < view.byteLength) {
         const { value, done } = await reader.read(view.subarray(filled));

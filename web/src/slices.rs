@@ -168,7 +168,7 @@ impl<'a> Slices<'a> {
         self.buf.resize(arr.length() as usize, 0);
         arr.copy_to(&mut self.buf);
         if let Some((r, job)) = &self.remote {
-            r.post("ack", *job);
+            r.ack(*job, &buf);
         }
         self.at = end;
         Some(Ok((&self.buf, end)))
@@ -260,7 +260,19 @@ impl Reader {
         Some(job)
     }
 
-    /// Tell the reader `{key: job}` (`ack`: a slice was taken; `stop`: the job is over).
+    /// Tell the reader a slice of `job` was taken, handing its buffer back (transferred) for
+    /// the reader to fill again: a fresh 4 MiB buffer per slice is garbage the reader's and
+    /// this worker's collectors then have to find.
+    fn ack(&self, job: u32, buf: &ArrayBuffer) {
+        let msg = js_sys::Object::new();
+        let _ = Reflect::set(&msg, &"ack".into(), &job.into());
+        let _ = Reflect::set(&msg, &"buf".into(), buf);
+        let _ = self
+            .worker
+            .post_message_with_transfer(&msg, &js_sys::Array::of1(buf));
+    }
+
+    /// Tell the reader `{key: job}` (`stop`: the job is over).
     fn post(&self, key: &str, job: u32) {
         let msg = js_sys::Object::new();
         let _ = Reflect::set(&msg, &key.into(), &job.into());

@@ -273,6 +273,9 @@ fn pump(state: &Shared) {
                 break;
             };
             let started = js_sys::Date::now();
+            // The reader starts on the file now, while its head is checked for a report: its
+            // first slice took ~25 ms to arrive when asked for after the check.
+            let ahead = crate::slices::Slices::new(&file, file.size() as u64, SLICE).ok();
             // A whodunnit report re-opens the analysis it carries.
             match crate::export_worker::try_restore(&file).await {
                 Some(Ok(r)) => {
@@ -305,7 +308,7 @@ fn pump(state: &Shared) {
                 }
                 None => {}
             }
-            match read_file(&state, id, &file, folder.as_ref()).await {
+            match read_file(&state, id, &file, folder.as_ref(), ahead).await {
                 Ok(Some(parsed)) => {
                     let unpacked = is_unpacked(&parsed, folder.as_ref());
                     let mut s = state.borrow_mut();
@@ -353,11 +356,13 @@ fn pump(state: &Shared) {
 }
 
 /// Read one File in slices — a log, or every member of an archive; `None` when cancelled.
+/// `ahead` reads it from its start, when already started.
 async fn read_file(
     state: &Shared,
     id: u32,
     file: &File,
     folder: Option<&(String, String)>,
+    mut ahead: Option<crate::slices::Slices<'_>>,
 ) -> Result<Option<Vec<ParsedFile>>, String> {
     let total = file.size() as u64;
     let meta = FileMeta {
@@ -372,7 +377,6 @@ async fn read_file(
     let before = crate::fit::wasm_bytes();
     // Sequential reads (a log, a tar, a compressed file) take the slices `Slices` reads ahead
     // on another core; the jumps of a zip (its directory, then each entry) are read here.
-    let mut ahead: Option<crate::slices::Slices> = None;
     while let Some((a, b)) = r.want() {
         if state.borrow_mut().cancelled.remove(&id) {
             return Ok(None);

@@ -57,6 +57,8 @@ for (const file of files) {
   const size = statSync(file).size;
   const { page } = await openApp(browser, url);
   await page.waitForTimeout(1500);
+  // Builds since 2026-12-05 parse a large audit log on two workers once the second is up.
+  await page.waitForSelector('html[data-helper="ready"]', { timeout: 5_000 }).catch(() => {});
   const idle = chromiumPss();
   let peak = idle;
   const timer = setInterval(() => { peak = Math.max(peak, chromiumPss()); }, 100);
@@ -67,16 +69,20 @@ for (const file of files) {
   await page.waitForTimeout(500);
   clearInterval(timer);
   peak = Math.max(peak, chromiumPss());
-  let wasm = null;
+  let wasm = null, helper = null;
   for (const w of page.workers()) {
     const v = await w.evaluate(() => self.whodunnitWasmBytes ?? null).catch(() => null);
     if (v) wasm = Math.max(wasm ?? 0, v);
+    // The helper's high-water mark, as it reported it after its part (web/src/helper.rs).
+    const h = await w.evaluate(() => self.whodunnitHelperWasmBytes ?? null).catch(() => null);
+    if (h) helper = Math.max(helper ?? 0, h);
   }
   const above = peak - idle;
   console.log(`${path.basename(file)} (${MB(size)} MB): loaded in ${ms} ms; Chromium PSS idle ${MB(idle)} MB, `
     + `peak ${MB(peak)} MB, +${MB(above)} MB above idle = ${(above / size).toFixed(2)}× the file; `
     + (wasm ? `worker wasm memory ${MB(wasm)} MB = ${(wasm / size).toFixed(2)}× the file`
-      : 'worker wasm memory not reported by this build'));
+      : 'worker wasm memory not reported by this build')
+    + (helper ? `; its helper's ${MB(helper)} MB (both ${(((wasm ?? 0) + helper) / size).toFixed(2)}× the file)` : ''));
   await page.context().close();
 }
 await browser.close();

@@ -20,14 +20,15 @@ pub fn worker_url() -> String {
     inlined.unwrap_or_else(|| "./worker_loader.js".to_string())
 }
 
-/// Say on the page how far the worker is (`html[data-worker=ready|warm]`): tests and benchmarks
-/// wait for it before timing.
-fn mark_worker(how: &str) {
+/// Say on the page how far the worker is (`html[data-worker=ready|warm]`, and
+/// `html[data-helper=ready]` once its helper is up): tests and benchmarks wait for it before
+/// timing.
+fn mark(attr: &str, how: &str) {
     if let Some(root) = web_sys::window()
         .and_then(|w| w.document())
         .and_then(|d| d.document_element())
     {
-        let _ = root.set_attribute("data-worker", how);
+        let _ = root.set_attribute(attr, how);
     }
 }
 
@@ -75,9 +76,10 @@ impl Bridge {
                             cb.emit(text);
                         }
                     }
-                    FromWorker::Warm => mark_worker("warm"),
+                    FromWorker::Warm => mark("data-worker", "warm"),
+                    FromWorker::HelperReady => mark("data-helper", "ready"),
                     FromWorker::Ready => {
-                        mark_worker("ready");
+                        mark("data-worker", "ready");
                         let backlog = bridge.backlog.borrow_mut().take().unwrap_or_default();
                         for m in backlog {
                             let _ = bridge.worker.post_message(&m);

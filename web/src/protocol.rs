@@ -43,6 +43,11 @@ pub enum ToWorker {
         include_raw: Vec<u32>,
         created: String,
     },
+    /// Dataset worker → its helper (`crate::helper`): read bytes `start..end` of the `File`
+    /// sent alongside as the part of an audit log that starts there (`FileIngest::part`), as
+    /// job `job`; answered with `PartProgress`s and one `PartDone`. `Cancel { id: job }` stops
+    /// it.
+    Part { job: u32, start: u64, end: u64 },
 }
 
 /// Worker → UI.
@@ -61,6 +66,9 @@ pub enum FromWorker {
         id: u32,
         summary: Box<FileSummary>,
         millis: f64,
+        /// Workers that parsed the file (2: a large audit log split with the helper).
+        #[serde(default = "one")]
+        workers: u32,
     },
     /// A file's summary changed (its times were corrected).
     Updated {
@@ -87,12 +95,33 @@ pub enum FromWorker {
         id: u32,
         files: Vec<RestoredFile>,
     },
+    /// The dataset worker's helper (`crate::helper`) is up: a large audit log dropped now is
+    /// parsed on two workers.
+    HelperReady,
+    /// Helper → dataset worker: bytes of part `job` read so far.
+    PartProgress {
+        job: u32,
+        bytes_in: u64,
+    },
+    /// Helper → dataset worker: part `job` is read. Its state travels beside as `wire`
+    /// (`FileIngest::to_wire`; absent when the part cannot travel, e.g. a document open at its
+    /// end); `error` when it could not be read. `wasm_bytes`: the helper's memory after it.
+    PartDone {
+        job: u32,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        error: Option<String>,
+        wasm_bytes: u64,
+    },
     /// File `id` was a whodunnit report: these files, restored from it, take its place.
     Restored {
         id: u32,
         info: Box<ReportInfo>,
         files: Vec<RestoredFile>,
     },
+}
+
+fn one() -> u32 {
+    1
 }
 
 /// One file restored from a report or unpacked from an archive; `id` is new and used for it

@@ -49,6 +49,8 @@ pub enum FileStatus {
     Done {
         summary: Box<FileSummary>,
         millis: f64,
+        /// Workers that parsed it (more than one: a large audit log read in two parts).
+        workers: u32,
     },
     Cancelled,
     Failed(String),
@@ -179,8 +181,17 @@ impl Reducible for AppState {
                     id,
                     summary,
                     millis,
+                    workers,
                 } => {
-                    set(&mut s, id, FileStatus::Done { summary, millis });
+                    set(
+                        &mut s,
+                        id,
+                        FileStatus::Done {
+                            summary,
+                            millis,
+                            workers,
+                        },
+                    );
                     s.generation += 1;
                 }
                 FromWorker::Updated { id, summary } => {
@@ -207,7 +218,11 @@ impl Reducible for AppState {
                 FromWorker::Ready
                 | FromWorker::Warm
                 | FromWorker::Answer { .. }
-                | FromWorker::RawText { .. } => return self,
+                | FromWorker::RawText { .. }
+                // Between the dataset worker and its helper only.
+                | FromWorker::HelperReady
+                | FromWorker::PartProgress { .. }
+                | FromWorker::PartDone { .. } => return self,
             },
         }
         Rc::new(s)
@@ -226,6 +241,7 @@ fn replace(s: &mut AppState, id: u32, files: Vec<crate::protocol::RestoredFile>)
             status: FileStatus::Done {
                 summary: f.summary,
                 millis: 0.0,
+                workers: 1,
             },
         });
         s.files.splice(pos..=pos, entries);

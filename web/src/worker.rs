@@ -60,11 +60,11 @@ impl State {
 
 type Shared = Rc<RefCell<State>>;
 
-fn scope() -> DedicatedWorkerGlobalScope {
+pub(crate) fn scope() -> DedicatedWorkerGlobalScope {
     js_sys::global().unchecked_into()
 }
 
-fn post(msg: &FromWorker) {
+pub(crate) fn post(msg: &FromWorker) {
     let obj = js_sys::Object::new();
     let json = serde_json::to_string(msg).unwrap_or_default();
     let _ = Reflect::set(&obj, &"msg".into(), &json.into());
@@ -95,6 +95,12 @@ pub fn run() {
     scope().set_onmessage(Some(onmessage.as_ref().unchecked_ref()));
     onmessage.forget();
     post(&FromWorker::Ready);
+    crate::helper::start();
+    // A helper reads only audit logs, which the warm-up samples do not exercise; warming it
+    // would take a core from the worker's own warm-up.
+    if crate::helper::is_helper() {
+        return;
+    }
     spawn_local(async move {
         let waiting = || {
             let s = warming.borrow();
@@ -112,6 +118,18 @@ fn handle(state: &Shared, msg: ToWorker, file: Option<File>) {
             if let Some(f) = file {
                 state.borrow_mut().queue.push_back((id, f, folder));
                 pump(state);
+            }
+        }
+        ToWorker::Part { job, start, end } => {
+            if let Some(f) = file {
+                let state = state.clone();
+                spawn_local(async move {
+                    // Busy: the warm-up gives way.
+                    state.borrow_mut().busy = true;
+                    let cancelled = || state.borrow_mut().cancelled.remove(&job);
+                    crate::helper::serve_part(job, &f, start, end, cancelled).await;
+                    state.borrow_mut().busy = false;
+                });
             }
         }
         ToWorker::Cancel { id } => {
@@ -309,7 +327,7 @@ fn pump(state: &Shared) {
                 None => {}
             }
             match read_file(&state, id, &file, folder.as_ref(), ahead).await {
-                Ok(Some(parsed)) => {
+                Ok(Some((parsed, workers))) => {
                     let unpacked = is_unpacked(&parsed, folder.as_ref());
                     let mut s = state.borrow_mut();
                     let mut members = Vec::new();
@@ -340,6 +358,7 @@ fn pump(state: &Shared) {
                             id,
                             summary: m.summary,
                             millis,
+                            workers,
                         }),
                         (_, last) => {
                             members.extend(last);
@@ -355,21 +374,30 @@ fn pump(state: &Shared) {
     });
 }
 
-/// Read one File in slices — a log, or every member of an archive; `None` when cancelled.
-/// `ahead` reads it from its start, when already started.
+/// Read one File in slices — a log, or every member of an archive — and say on how many
+/// workers (a large audit log: on two, `split`); `None` when cancelled. `ahead` reads it from
+/// its start, when already started.
 async fn read_file(
     state: &Shared,
     id: u32,
     file: &File,
     folder: Option<&(String, String)>,
     mut ahead: Option<crate::slices::Slices<'_>>,
-) -> Result<Option<Vec<ParsedFile>>, String> {
+) -> Result<Option<(Vec<ParsedFile>, u32)>, String> {
     let total = file.size() as u64;
     let meta = FileMeta {
         name: file.name(),
         size: Some(total),
         last_modified_ms: Some(file.last_modified() as i64),
     };
+    if folder.is_none() {
+        let cancelled = || state.borrow_mut().cancelled.remove(&id);
+        if let Some((got, workers)) =
+            crate::split::read(id, file, &meta, &mut ahead, cancelled).await
+        {
+            return got.map(|p| p.map(|p| (vec![p], workers)));
+        }
+    }
     let mut r = match folder {
         Some((dir, rel)) => BundleReader::in_folder(meta, dir, rel),
         None => BundleReader::new(meta),
@@ -409,7 +437,7 @@ async fn read_file(
             progress,
         });
     }
-    Ok(Some(r.finish()))
+    Ok(Some((r.finish(), 1)))
 }
 
 /// Feed a slice read from offset `at` to `r` in the pieces it asks for (it may ask for less

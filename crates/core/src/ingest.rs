@@ -14,6 +14,8 @@ use crate::lines::{LineAt, LineSplitter, Piece};
 pub use crate::parse::{FileMeta, ParseCx};
 use serde::{Deserialize, Serialize};
 
+mod wire;
+
 /// One file, read.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ParsedFile {

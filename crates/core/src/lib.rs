@@ -27,6 +27,7 @@ pub mod source;
 pub mod summary;
 pub mod time;
 pub mod timeline;
+pub(crate) mod wire;
 
 pub use bundle::BundleReader;
 pub use dataset::Dataset;

@@ -52,6 +52,35 @@ impl LineSplitter {
         }
     }
 
+    /// The whole state, for a part crossing workers (`FileIngest::to_wire`): the partial line
+    /// held, whether it is being discarded and how much was, the next line's number and offset.
+    pub(crate) fn state(&self) -> (&[u8], bool, u64, u64, u64) {
+        (
+            &self.tail,
+            self.discarding,
+            self.discarded,
+            self.next_line,
+            self.line_start,
+        )
+    }
+
+    /// A splitter in the state [`LineSplitter::state`] gave.
+    pub(crate) fn resume(
+        tail: Vec<u8>,
+        discarding: bool,
+        discarded: u64,
+        next_line: u64,
+        line_start: u64,
+    ) -> Self {
+        Self {
+            tail,
+            discarding,
+            discarded,
+            next_line,
+            line_start,
+        }
+    }
+
     /// Whether no partial line is held (everything pushed ended with a line break).
     pub fn at_line_start(&self) -> bool {
         self.tail.is_empty() && !self.discarding

@@ -19,7 +19,9 @@ pub fn files_view(p: &FilesProps) -> Html {
         .files
         .iter()
         .filter_map(|f| match &f.status {
-            FileStatus::Done { summary, millis } => Some((f, summary.as_ref(), *millis)),
+            FileStatus::Done {
+                summary, millis, ..
+            } => Some((f, summary.as_ref(), *millis)),
             _ => None,
         })
         .collect();

@@ -166,7 +166,11 @@ fn file_item(
             summary.not_read.clone().unwrap_or_default(),
             None,
         ),
-        FileStatus::Done { summary, millis } => {
+        FileStatus::Done {
+            summary,
+            millis,
+            workers,
+        } => {
             let cls = if summary.unrecognized() {
                 "badge bad"
             } else {
@@ -179,6 +183,9 @@ fn file_item(
             // Members of an archive are read in one pass: no time of their own.
             if *millis > 0.0 {
                 line += &format!(" · {:.0} ms", millis);
+                if *workers > 1 {
+                    line += &format!(" on {workers} workers");
+                }
             }
             (short_format(&summary.format), cls, line, None)
         }

@@ -21,6 +21,7 @@ pub(crate) mod scan;
 pub mod store;
 pub mod version;
 pub mod view;
+mod wire;
 
 pub use cost::{cost_report, CostQuery, CostReport, GroupBy};
 pub use history::{history, HistoryReport, ObjectSpec};
@@ -165,7 +166,7 @@ pub struct Parser {
     multi: Option<MultiLine>,
     shapes: u8,
     /// Cloud wrappings seen, in order of first appearance.
-    cloud_shapes: Vec<&'static str>,
+    cloud_shapes: Vec<std::borrow::Cow<'static, str>>,
     /// Set when the first line is an `audit_requests` CSV header: the rows are read by `csv`.
     csv: Option<csv::Reader>,
     /// A line with content was seen (only the first may be a CSV header).
@@ -488,7 +489,8 @@ impl Parser {
         self.b.add(ev, loc);
     }
 
-    fn note_shape(&mut self, shape: &'static str) {
+    fn note_shape(&mut self, shape: impl Into<std::borrow::Cow<'static, str>>) {
+        let shape = shape.into();
         if !self.cloud_shapes.contains(&shape) {
             self.cloud_shapes.push(shape);
         }
@@ -632,7 +634,7 @@ fn is_trailing(e: &serde_json::Error) -> bool {
     e.is_syntax() && e.to_string().starts_with("trailing characters")
 }
 
-fn detail(data: &Data, shapes: u8, cloud: &[&str]) -> String {
+fn detail(data: &Data, shapes: u8, cloud: &[std::borrow::Cow<'static, str>]) -> String {
     let versions: Vec<&str> = data
         .api_versions
         .keys()
@@ -657,7 +659,7 @@ fn detail(data: &Data, shapes: u8, cloud: &[&str]) -> String {
     if shapes & SHAPE_ARRAY != 0 {
         kinds.push("JSON array");
     }
-    kinds.extend(cloud.iter().copied());
+    kinds.extend(cloud.iter().map(|c| c.as_ref()));
     let v = if versions.is_empty() {
         "audit.k8s.io".to_string()
     } else {

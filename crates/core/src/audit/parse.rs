@@ -338,6 +338,16 @@ impl RunTally {
         self.run = 1;
     }
 
+    /// The run not yet counted: its string and length (a part crossing workers, `wire`).
+    pub fn state(&self) -> (&str, u64) {
+        (&self.last, self.run)
+    }
+
+    /// A tally with `run` of `last` not yet counted ([`RunTally::state`]).
+    pub fn resume(last: String, run: u64) -> Self {
+        Self { last, run }
+    }
+
     /// Add the current run to `map`; call before `map` is read.
     pub fn flush(&mut self, map: &mut BTreeMap<String, u64>) {
         if self.run > 0 {

@@ -22,6 +22,20 @@ pub fn in_parts(
     format: Format,
     chunk: usize,
 ) -> Option<ParsedFile> {
+    in_parts_via(name, b, cuts, format, chunk, Some)
+}
+
+/// [`in_parts`], each part after the first passed through `via` before it is joined (the
+/// browser's helper worker hands its part over as bytes: `to_wire`, `from_wire`); `None` also
+/// when `via` gives none.
+pub fn in_parts_via(
+    name: &str,
+    b: &[u8],
+    cuts: &[usize],
+    format: Format,
+    chunk: usize,
+    via: impl Fn(FileIngest) -> Option<FileIngest>,
+) -> Option<ParsedFile> {
     let mut bounds = vec![0];
     bounds.extend_from_slice(cuts);
     bounds.push(b.len());
@@ -32,7 +46,7 @@ pub fn in_parts(
         for piece in b[w[0]..w[1]].chunks(chunk) {
             p.push(piece);
         }
-        if !first.absorb(p) {
+        if !first.absorb(via(p)?) {
             return None;
         }
     }

@@ -17,7 +17,17 @@ pub fn worker_url() -> String {
     let inlined = web_sys::window()
         .and_then(|w| Reflect::get(&w, &"WHODUNNIT_WORKER_URL".into()).ok())
         .and_then(|v| v.as_string());
-    inlined.unwrap_or_else(|| "./worker_loader.js".to_string())
+    let url = inlined.unwrap_or_else(|| "./worker_loader.js".to_string());
+    // `?helper=always` on the page: a helper worker even on two cores (tests; see
+    // `crate::helper`).
+    let search = web_sys::window()
+        .and_then(|w| w.location().search().ok())
+        .unwrap_or_default();
+    if search.contains("helper=always") {
+        format!("{url}{}", crate::helper::ALWAYS_MARK)
+    } else {
+        url
+    }
 }
 
 /// Say on the page how far the worker is (`html[data-worker=ready|warm]`, and

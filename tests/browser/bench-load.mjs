@@ -10,8 +10,9 @@
 // The clock starts when the open page's worker is warm (`html[data-worker=warm]`, set by builds
 // since 2026-12-04; WAIT=ready: as soon as it is up), as a user drops a file on a page open for a
 // moment; page open → warm (or ready) is printed apart.
-// It stops when the awaited element enters the DOM (a MutationObserver in the page), not when the
-// driver notices. The worker's own time for the file (the file list's "· N ms") is printed beside it.
+// It runs from the page's getting the file (the file input's `change` event; since 2026-12-05,
+// before that from the driver's setInputFiles call, 15–35 ms earlier) to the awaited element
+// entering the DOM (a MutationObserver in the page), not to the driver noticing. The worker's own time for the file (the file list's "· N ms") is printed beside it.
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { serve, launch, openApp, ROOT, CORPUS, DIST, ENGINE } from './harness.mjs';
@@ -33,7 +34,7 @@ const what = thenKey ? `drop → ${thenSel}` : 'drop → summary';
 const servers = await Promise.all(dists.map(d => serve(d)));
 const browsers = [];
 for (const e of engines) browsers.push(await launch(e));
-const cases = engines.flatMap((engine, b) => dists.map((dir, d) => ({ engine, dir, browser: browsers[b], url: servers[d].url, ms: [], ready: [], worker: [] })));
+const cases = engines.flatMap((engine, b) => dists.map((dir, d) => ({ engine, dir, browser: browsers[b], url: servers[d].url, ms: [], ready: [], worker: [], driver: [] })));
 for (let i = 0; i < RUNS; i++) {
   for (const c of cases) {
     const opened = Date.now();
@@ -48,8 +49,13 @@ for (let i = 0; i < RUNS; i++) {
     c.ready.push(Date.now() - opened);
     // When the awaited element enters the DOM, by the page's clock (the machine's, as node's):
     // the driver notices it some 100–300 ms later, which is not the app's time.
+    // And the clock starts when the page gets the file (the input's `change` event, which a
+    // user's drop or pick fires at once): Playwright's setInputFiles takes 15–35 ms of protocol
+    // round trips before that, the driver's time, printed apart.
     const seen = sel => page.evaluate(sel => {
       window.__seen = undefined;
+      window.__picked = undefined;
+      document.querySelector('#file-input').addEventListener('change', () => { window.__picked ??= Date.now(); }, { capture: true });
       const look = () => { if (window.__seen === undefined && document.querySelector(sel)) window.__seen = Date.now(); };
       new MutationObserver(look).observe(document.documentElement, { subtree: true, childList: true, attributes: true });
       look();
@@ -63,8 +69,9 @@ for (let i = 0; i < RUNS; i++) {
       await page.keyboard.press(thenKey);
       await page.waitForSelector(thenSel, { timeout: 600_000 });
     }
-    const shown = await page.evaluate(() => window.__seen);
-    c.ms.push((shown ?? Date.now()) - t0);
+    const [shown, picked] = await page.evaluate(() => [window.__seen, window.__picked]);
+    c.ms.push((shown ?? Date.now()) - (picked ?? t0));
+    if (picked !== undefined) c.driver.push(picked - t0);
     // The worker's own time for the file (from taking it to handing over its summary), as the
     // file list shows it: the rest of drop → summary is messages and rendering.
     const own = await page.evaluate(() => document.querySelector('.file-item')?.textContent.match(/· (\d+) ms( on \d+ workers)?/));
@@ -89,5 +96,6 @@ for (const c of cases) {
   console.log(`${path.basename(file)} [${c.dir}]: ${c.engine} (${what}) median ${w.toFixed(0)} ms `
     + `(runs ${c.ms.join(', ')}), CLI (${cliArgs.join(' ')}) median ${n.toFixed(1)} ms, ${c.engine} at ${(n / w).toFixed(2)}× native; `
     + `page open → worker ${WAIT} median ${median(c.ready).toFixed(0)} ms (not in the drop time)`
-    + (c.worker.length ? `; in the worker median ${median(c.worker).toFixed(0)} ms${c.workers ? ` ${c.workers}` : ''}` : ''));
+    + (c.worker.length ? `; in the worker median ${median(c.worker).toFixed(0)} ms${c.workers ? ` ${c.workers}` : ''}` : '')
+    + (c.driver.length ? `; setInputFiles → change median ${median(c.driver).toFixed(0)} ms (the driver's, not in the drop time)` : ''));
 }

@@ -94,7 +94,8 @@ thread_local! {
     static HELPER: RefCell<Option<Rc<Helper>>> = const { RefCell::new(None) };
 }
 
-/// Start the helper, where it is worth one: more than one core, and this is no helper itself.
+/// Start the helper, where it is worth one: [`MIN_CORES`] or more (or the page asked for one with
+/// `?helper=always`), and this is no helper itself.
 pub fn start() {
     let Some(href) = location_href() else {
         return;

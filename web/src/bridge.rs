@@ -1,6 +1,6 @@
 //! The UI's handle on the worker: sends requests, routes answers back to whoever asked.
 
-use crate::protocol::{FromWorker, RawSlice, ToWorker};
+use crate::protocol::{envelope, opened, FromWorker, RawSlice, ToWorker};
 use js_sys::Reflect;
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
@@ -63,13 +63,7 @@ impl Bridge {
         let bridge = Rc::new_cyclic(|weak: &std::rc::Weak<Bridge>| {
             let weak = weak.clone();
             let onmessage = Closure::<dyn FnMut(MessageEvent)>::new(move |ev: MessageEvent| {
-                let Some(text) = Reflect::get(&ev.data(), &"msg".into())
-                    .ok()
-                    .and_then(|v| v.as_string())
-                else {
-                    return;
-                };
-                let Ok(msg) = serde_json::from_str::<FromWorker>(&text) else {
+                let Some(msg) = opened::<FromWorker>(&ev.data()) else {
                     return;
                 };
                 let Some(bridge) = weak.upgrade() else { return };
@@ -113,9 +107,7 @@ impl Bridge {
     }
 
     fn send(&self, msg: &ToWorker, file: Option<&File>) {
-        let obj = js_sys::Object::new();
-        let json = serde_json::to_string(msg).unwrap_or_default();
-        let _ = Reflect::set(&obj, &"msg".into(), &json.into());
+        let obj = envelope(msg);
         if let Some(f) = file {
             let _ = Reflect::set(&obj, &"file".into(), f);
         }
@@ -198,9 +190,7 @@ impl Bridge {
             include_raw,
             created,
         };
-        let obj = js_sys::Object::new();
-        let json = serde_json::to_string(&msg).unwrap_or_default();
-        let _ = Reflect::set(&obj, &"msg".into(), &json.into());
+        let obj = envelope(&msg);
         let _ = Reflect::set(&obj, &"assets".into(), assets);
         if let Some(backlog) = self.backlog.borrow_mut().as_mut() {
             backlog.push(obj);

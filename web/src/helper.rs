@@ -13,7 +13,7 @@
 //! of a 1 GiB log holds some 300 MB (measured: tests/browser/bench-memory.mjs) that the tab
 //! would otherwise keep for nothing.
 
-use crate::protocol::{FromWorker, ToWorker, SLICE};
+use crate::protocol::{envelope, opened, post, worker_scope, FromWorker, ToWorker, SLICE};
 use crate::slices::Slices;
 use js_sys::{ArrayBuffer, Function, Promise, Reflect, Uint8Array};
 use std::cell::{Cell, RefCell};
@@ -133,17 +133,13 @@ impl Helper {
         let (r, i) = (ready.clone(), inbox.clone());
         let onmessage = Closure::<dyn FnMut(MessageEvent)>::new(move |ev: MessageEvent| {
             let data = ev.data();
-            let Some(msg) = Reflect::get(&data, &"msg".into())
-                .ok()
-                .and_then(|v| v.as_string())
-                .and_then(|t| serde_json::from_str::<FromWorker>(&t).ok())
-            else {
+            let Some(msg) = opened::<FromWorker>(&data) else {
                 return;
             };
             match msg {
                 FromWorker::Ready => {
                     r.set(true);
-                    crate::worker::post(&FromWorker::HelperReady);
+                    post(&FromWorker::HelperReady);
                 }
                 FromWorker::PartProgress { job, bytes_in } => {
                     i.progress.borrow_mut().insert(job, bytes_in);
@@ -196,10 +192,7 @@ impl Helper {
     pub fn read_part(&self, file: &File, start: u64, end: u64) -> Option<u32> {
         let job = self.next_job.get();
         self.next_job.set(job + 1);
-        let msg = ToWorker::Part { job, start, end };
-        let obj = js_sys::Object::new();
-        let json = serde_json::to_string(&msg).ok()?;
-        Reflect::set(&obj, &"msg".into(), &json.into()).ok()?;
+        let obj = envelope(&ToWorker::Part { job, start, end });
         Reflect::set(&obj, &"file".into(), file).ok()?;
         self.worker.post_message(&obj).ok()?;
         Some(job)
@@ -212,10 +205,9 @@ impl Helper {
 
     /// Stop part `job` (its file was cancelled); its result is not waited for.
     pub fn cancel(&self, job: u32) {
-        let obj = js_sys::Object::new();
-        let json = serde_json::to_string(&ToWorker::Cancel { id: job }).unwrap_or_default();
-        let _ = Reflect::set(&obj, &"msg".into(), &json.into());
-        let _ = self.worker.post_message(&obj);
+        let _ = self
+            .worker
+            .post_message(&envelope(&ToWorker::Cancel { id: job }));
     }
 
     /// Wait for part `job`'s result. The helper is then replaced by a fresh one (see the module
@@ -253,10 +245,8 @@ pub async fn serve_part(job: u32, file: &File, start: u64, end: u64, cancelled: 
         error,
         wasm_bytes: crate::fit::wasm_bytes(),
     };
-    let obj = js_sys::Object::new();
-    let json = serde_json::to_string(&msg).unwrap_or_default();
-    let _ = Reflect::set(&obj, &"msg".into(), &json.into());
-    let scope = crate::worker::scope();
+    let obj = envelope(&msg);
+    let scope = worker_scope();
     match wire {
         Some(w) => {
             let _ = Reflect::set(&obj, &"wire".into(), &w);
@@ -293,7 +283,7 @@ async fn read_part(
         if cancelled() {
             return Ok(None);
         }
-        crate::worker::post(&FromWorker::PartProgress { job, bytes_in: at });
+        post(&FromWorker::PartProgress { job, bytes_in: at });
     }
     drop(slices);
     let Some(wire) = part.to_wire() else {

@@ -3,7 +3,10 @@
 //! Each message is a JS object `{ msg: "<json>", file?: File }`: the JSON carries everything
 //! serializable; a `File` handle travels beside it (structured clone, no copy of its bytes).
 
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::DedicatedWorkerGlobalScope;
 use whodunnit_core::report::ReportInfo;
 use whodunnit_core::{FileSummary, Progress};
 
@@ -147,3 +150,29 @@ pub struct RawSlice {
 /// Bytes per `Blob.slice` read: large enough to amortize the async round trip, small enough that
 /// progress moves and cancel reacts within milliseconds.
 pub const SLICE: u64 = 4 << 20;
+
+/// `msg` in its envelope, `{ msg: "<json>" }`; a `File` or a buffer may be set beside it.
+pub fn envelope<T: Serialize>(msg: &T) -> js_sys::Object {
+    let obj = js_sys::Object::new();
+    let json = serde_json::to_string(msg).unwrap_or_default();
+    let _ = js_sys::Reflect::set(&obj, &"msg".into(), &json.into());
+    obj
+}
+
+/// The message in the envelope `data`, when it holds a `T`.
+pub fn opened<T: DeserializeOwned>(data: &JsValue) -> Option<T> {
+    let text = js_sys::Reflect::get(data, &"msg".into())
+        .ok()?
+        .as_string()?;
+    serde_json::from_str(&text).ok()
+}
+
+/// This worker's global scope (called in a worker only).
+pub fn worker_scope() -> DedicatedWorkerGlobalScope {
+    js_sys::global().unchecked_into()
+}
+
+/// Post `msg` from this worker to whoever started it (the page, or the worker a helper serves).
+pub fn post(msg: &FromWorker) {
+    let _ = worker_scope().post_message(&envelope(msg));
+}

@@ -170,7 +170,7 @@ async fn read_rest(
 /// Progress of both halves: bytes read by this worker and the helper, records of this one.
 fn post_progress(id: u32, total: u64, mut progress: Progress, theirs: u64) {
     progress.bytes_in += theirs;
-    crate::worker::post(&FromWorker::Progress {
+    crate::protocol::post(&FromWorker::Progress {
         id,
         total,
         progress,

@@ -4,7 +4,7 @@
 //! worker's event loop delivers `cancel` and `query` messages: cancel reacts within one slice.
 
 use crate::blob::{read_ranges, slice_bytes};
-use crate::protocol::{FromWorker, RawSlice, ToWorker, SLICE};
+use crate::protocol::{opened, post, worker_scope, FromWorker, RawSlice, ToWorker, SLICE};
 use js_sys::Reflect;
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet, VecDeque};
@@ -12,7 +12,7 @@ use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::spawn_local;
-use web_sys::{DedicatedWorkerGlobalScope, File, MessageEvent};
+use web_sys::{File, MessageEvent};
 use whodunnit_core::bundle::reread::Reread;
 use whodunnit_core::findings::{wanted_given, TextPiece, MAX_TEXT_ROUNDS};
 use whodunnit_core::query::{answer, Query};
@@ -60,30 +60,13 @@ impl State {
 
 type Shared = Rc<RefCell<State>>;
 
-pub(crate) fn scope() -> DedicatedWorkerGlobalScope {
-    js_sys::global().unchecked_into()
-}
-
-pub(crate) fn post(msg: &FromWorker) {
-    let obj = js_sys::Object::new();
-    let json = serde_json::to_string(msg).unwrap_or_default();
-    let _ = Reflect::set(&obj, &"msg".into(), &json.into());
-    let _ = scope().post_message(&obj);
-}
-
 /// Entry point of the `worker` binary.
 pub fn run() {
     let state: Shared = Rc::default();
     let warming = state.clone();
     let onmessage = Closure::<dyn FnMut(MessageEvent)>::new(move |ev: MessageEvent| {
         let data = ev.data();
-        let Some(text) = Reflect::get(&data, &"msg".into())
-            .ok()
-            .and_then(|v| v.as_string())
-        else {
-            return;
-        };
-        let Ok(msg) = serde_json::from_str::<ToWorker>(&text) else {
+        let Some(msg) = opened::<ToWorker>(&data) else {
             return;
         };
         let file = Reflect::get(&data, &"file".into())
@@ -92,7 +75,7 @@ pub fn run() {
         crate::export_worker::stash_assets(&data);
         handle(&state, msg, file);
     });
-    scope().set_onmessage(Some(onmessage.as_ref().unchecked_ref()));
+    worker_scope().set_onmessage(Some(onmessage.as_ref().unchecked_ref()));
     onmessage.forget();
     post(&FromWorker::Ready);
     crate::helper::start();

@@ -13,8 +13,8 @@
 //! of a 1 GiB log holds some 300 MB (measured: tests/browser/bench-memory.mjs) that the tab
 //! would otherwise keep for nothing.
 
-use crate::protocol::{envelope, opened, post, worker_scope, FromWorker, ToWorker, SLICE};
-use crate::slices::Slices;
+use crate::protocol::{envelope, opened, post, worker_scope, FromWorker, ToWorker};
+use crate::slices::push_range;
 use js_sys::{ArrayBuffer, Function, Promise, Reflect, Uint8Array};
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
@@ -267,25 +267,18 @@ async fn read_part(
     end: u64,
     cancelled: impl Fn() -> bool,
 ) -> Result<Option<ArrayBuffer>, String> {
-    let blob = file
-        .slice_with_f64_and_f64(start as f64, end as f64)
-        .map_err(crate::blob::js_err)?;
     let meta = FileMeta {
         name: file.name(),
         size: Some(end - start),
         last_modified_ms: Some(file.last_modified() as i64),
     };
     let mut part = FileIngest::part(meta, Format::AuditLog, start);
-    let mut slices = Slices::new(&blob, end - start, SLICE)?;
-    while let Some(got) = slices.next().await {
-        let (bytes, at) = got?;
-        part.push(bytes);
-        if cancelled() {
-            return Ok(None);
-        }
-        post(&FromWorker::PartProgress { job, bytes_in: at });
+    let read = push_range(file, start, end, &mut part, cancelled, |_, at| {
+        post(&FromWorker::PartProgress { job, bytes_in: at })
+    });
+    if !read.await? {
+        return Ok(None);
     }
-    drop(slices);
     let Some(wire) = part.to_wire() else {
         return Ok(None);
     };

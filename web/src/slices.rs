@@ -14,6 +14,7 @@
 //! `FileReaderSync` from where it is, yielding to the event loop between a few slices so cancel
 //! and queries get through. The bytes land in one reused buffer.
 
+use crate::protocol::SLICE;
 use js_sys::{ArrayBuffer, Date, Function, Promise, Reflect, Uint8Array};
 use std::cell::RefCell;
 use std::collections::VecDeque;
@@ -22,6 +23,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Blob, FileReaderSync, MessageEvent, Worker};
+use whodunnit_core::FileIngest;
 
 /// Slices read by this worker between two yields to the event loop (every 16 MiB).
 const YIELD_EVERY: u32 = 4;
@@ -328,4 +330,30 @@ pub(crate) async fn yield_to_events() {
         }
     });
     let _ = JsFuture::from(p).await;
+}
+
+/// Read bytes `start..end` of `blob` into `into`, slice by slice, calling `progress(into, bytes
+/// of the range read so far)` after each; `Ok(false)` when `cancelled()` said so between
+/// slices. How a part of an audit log is read on either worker (`split`, `helper`).
+pub async fn push_range(
+    blob: &Blob,
+    start: u64,
+    end: u64,
+    into: &mut FileIngest,
+    cancelled: impl Fn() -> bool,
+    mut progress: impl FnMut(&FileIngest, u64),
+) -> Result<bool, String> {
+    let range = blob
+        .slice_with_f64_and_f64(start as f64, end as f64)
+        .map_err(crate::blob::js_err)?;
+    let mut slices = Slices::new(&range, end - start, SLICE)?;
+    while let Some(got) = slices.next().await {
+        let (bytes, at) = got?;
+        into.push(bytes);
+        if cancelled() {
+            return Ok(false);
+        }
+        progress(into, at);
+    }
+    Ok(true)
 }

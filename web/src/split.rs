@@ -10,7 +10,7 @@
 use crate::blob::slice_bytes;
 use crate::helper::Helper;
 use crate::protocol::{FromWorker, SLICE};
-use crate::slices::Slices;
+use crate::slices::{push_range, Slices};
 use js_sys::Uint8Array;
 use web_sys::File;
 use whodunnit_core::{FileIngest, FileMeta, ParsedFile, Progress};
@@ -152,19 +152,10 @@ async fn read_rest(
     cancelled: impl Fn() -> bool,
 ) -> Result<bool, String> {
     let total = file.size() as u64;
-    let rest = file
-        .slice_with_f64_and_f64(cut as f64, total as f64)
-        .map_err(crate::blob::js_err)?;
-    let mut slices = Slices::new(&rest, total - cut, SLICE)?;
-    while let Some(got) = slices.next().await {
-        let (bytes, _) = got?;
-        first.push(bytes);
-        if cancelled() {
-            return Ok(false);
-        }
-        post_progress(id, total, first.progress(), 0);
-    }
-    Ok(true)
+    push_range(file, cut, total, first, cancelled, |f, _| {
+        post_progress(id, total, f.progress(), 0)
+    })
+    .await
 }
 
 /// Progress of both halves: bytes read by this worker and the helper, records of this one.

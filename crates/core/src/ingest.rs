@@ -382,7 +382,7 @@ impl FileIngest {
 /// result equals one `FileIngest` reading the whole file (tested), or `absorb` says it cannot
 /// promise that and the caller reads sequentially. Only formats whose state between lines is
 /// known to merge are split: audit logs (see `audit::merge`) and goroutine dumps, cut where a
-/// dump starts (see `goroutine::merge`).
+/// dump starts (see `goroutine::parser::merge`).
 impl FileIngest {
     /// Whether a file whose first bytes are `head` is worth cutting into parts: uncompressed,
     /// and by its content either a goroutine dump or an audit log with one JSON document per

@@ -9,8 +9,10 @@
 //! parser would first have met them: the later part met its own in that order, and those the
 //! earlier part already knew keep their ids.
 
-use super::frame::trim;
-use super::{header, pprof, Frame, Parser, Stack};
+use super::Parser;
+use crate::goroutine::frame::trim;
+use crate::goroutine::model::{Frame, Stack};
+use crate::goroutine::{header, pprof};
 
 /// The first non-blank line of a part: what decides whether it continues the part before.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -6,7 +6,7 @@
 //! transferred, not copied), which the dataset worker decodes and joins in order
 //! (`FileIngest::absorb`). The helper is the same `worker` binary started with `#helper` in its
 //! URL: it answers only `Part` jobs and starts no helper of its own. It is started once the
-//! dataset worker is up, on a machine with [`MIN_CORES`] or more, and used once it said it is
+//! dataset worker is up, on a machine with `MIN_CORES` or more, and used once it said it is
 //! ready: a file dropped before that is read on one worker, as is every file where the helper
 //! cannot start (it is an optimization; nothing depends on it). The helper is ended after
 //! every part and a fresh one started: wasm memory never shrinks, and a helper that read half
@@ -94,7 +94,7 @@ thread_local! {
     static HELPER: RefCell<Option<Rc<Helper>>> = const { RefCell::new(None) };
 }
 
-/// Start the helper, where it is worth one: [`MIN_CORES`] or more (or the page asked for one with
+/// Start the helper, where it is worth one: `MIN_CORES` or more (or the page asked for one with
 /// `?helper=always`), and this is no helper itself.
 pub fn start() {
     let Some(href) = location_href() else {

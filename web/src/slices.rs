@@ -10,7 +10,7 @@
 //! file, Firefox 153 now and then never delivered a file's slices (in 5 of 5 runs of the
 //! bundle tests some file waited forever; a fresh worker spawned after 60 others never ran). Where
 //! the reader cannot start (the offline report's inlined worker has no `reader.js` beside it),
-//! fails, or sends nothing for [`STALL_MS`], this worker reads the slices itself with
+//! fails, or sends nothing for `STALL_MS`, this worker reads the slices itself with
 //! `FileReaderSync` from where it is, yielding to the event loop between a few slices so cancel
 //! and queries get through. The bytes land in one reused buffer.
 

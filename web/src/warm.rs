@@ -31,7 +31,7 @@ const SAMPLES: [(&str, &[u8]); 3] = [
 /// Times each sample is read (~0.1–0.2 s of the worker's time in all).
 const ROUNDS: usize = 16;
 
-/// Read the samples [`ROUNDS`] times, unless `file_waiting()` says a file was queued.
+/// Read the samples `ROUNDS` times, unless `file_waiting()` says a file was queued.
 /// Returns whether it read them all.
 pub async fn warm_up(file_waiting: impl Fn() -> bool) -> bool {
     for _ in 0..ROUNDS {

@@ -8,7 +8,7 @@
 //! [`header`], [`frame`], [`pprof`] and [`unwrap`]; this file keeps [`sniff`]. Analyses over
 //! the parsed [`Data`]: [`group`] (panicparse-style similarity buckets), [`contention`] (mutex
 //! waiters grouped by lock), [`holder`] (who probably holds it), [`tree`] (created-by tree),
-//! [`diff`] (two snapshots of one process), and [`report`] (the query the views and the CLI
+//! [`diff`](mod@diff) (two snapshots of one process), and [`report`](mod@report) (the query the views and the CLI
 //! run).
 
 pub mod contention;

@@ -1,6 +1,6 @@
 //! The goroutine query the Goroutines view and `whodunnit goroutines` run: snapshots, lock
 //! groups first (waiters, age histogram, periodicity, holder candidates), then every group,
-//! the created-by tree; and [`diff`] for two snapshots of one process.
+//! the created-by tree; and [`diff`](mod@super::diff) for two snapshots of one process.
 
 use super::contention::{self, Lock};
 use super::frame::{base_name, package_of, Similarity};

@@ -1,7 +1,7 @@
 //! What the Goroutines view shows of a dump, display-ready: frames, groups and lock groups
 //! (waiters, ages, holder candidates), built from a file's [`Data`] for the report
-//! ([`super::report`]) and the diff. Builders remember per file what snapshots repeat
-//! ([`Views`]).
+//! ([`report`](mod@super::report)) and the diff. Builders remember per file what snapshots repeat
+//! (`Views`).
 
 use super::contention::{self, AgeBucket, Lock};
 use super::frame::{base_name, is_runtime, is_stdlib, package_of};

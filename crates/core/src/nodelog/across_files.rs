@@ -24,7 +24,7 @@ pub fn sync_dump_times(f: &mut ParsedFile) {
 ///
 /// The same pass fixes zones: a node-log file whose times carry no zone (`zone_assumed`, e.g. a
 /// standalone klog file) takes the zone offset derived for the same host in another file
-/// (klog inside journald JSON / CRI, see [`TimeInfo::zone_offset_min`]); its times are moved
+/// (klog inside journald JSON / CRI, see [`TimeInfo::zone_offset_min`](super::years::TimeInfo::zone_offset_min)); its times are moved
 /// from that local clock to UTC.
 pub fn resolve_years(ds: &mut Dataset) -> usize {
     resolve_dates(ds) + resolve_zones(ds)

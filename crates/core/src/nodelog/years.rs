@@ -5,7 +5,7 @@
 //! month jumps of six or more months roll the year forward (Dec → Jan) or back (`journalctl -r`).
 //! Entries seen before any anchor get a provisional year and are re-dated when the anchor comes.
 //! Without any anchor the file's last-modified time decides (the last entry is assumed to be no
-//! later than the file's mtime), and the user is told. [`resolve_years`] later re-dates such files
+//! later than the file's mtime), and the user is told. [`resolve_years`](super::resolve_years) later re-dates such files
 //! from other files of the same dataset.
 
 use super::stamp::Yearless;
@@ -25,7 +25,7 @@ pub enum YearSource {
     InFile,
     /// Assumed from the file's last-modified time.
     FileModified,
-    /// Re-dated from other files of the dataset by [`resolve_years`].
+    /// Re-dated from other files of the dataset by [`resolve_years`](super::resolve_years).
     OtherFiles,
     /// Nothing to go on: a placeholder year.
     Unknown,
@@ -42,7 +42,7 @@ pub struct TimeInfo {
     pub zone_offset_min: Option<i32>,
     /// Whether times without a zone were read as UTC.
     pub zone_assumed: bool,
-    /// Event-index ranges `[start, end)` whose year was assumed (re-dated by [`resolve_years`]).
+    /// Event-index ranges `[start, end)` whose year was assumed (re-dated by [`resolve_years`](super::resolve_years)).
     pub assumed_ranges: Vec<[u32; 2]>,
 }
 

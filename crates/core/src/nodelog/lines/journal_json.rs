@@ -32,7 +32,7 @@ pub fn is_journal_json(line: &[u8]) -> bool {
             .is_some()
 }
 
-/// Read an entry's fields straight from the bytes (see [`crate::json_cursor`]); `None` where
+/// Read an entry's fields straight from the bytes (see `crate::json_cursor`); `None` where
 /// serde_json is to read it: not UTF-8, a field that is not a string or `null` (byte arrays,
 /// repeated fields, numbers), a duplicate or escaped key, anything malformed. Unused fields
 /// are skipped by bracket matching, as the audit scanner skips bodies: checked for balanced

@@ -1,250 +1,12 @@
-//! Reading one audit `Event` object into the store.
-//!
-//! Deserialization borrows from the input wherever the JSON has no escapes and skips everything
-//! the analyses do not use (`requestObject`, `responseObject`, `responseStatus.message`, …)
-//! without building it: that is most of the bytes of a `RequestResponse`-level log.
+//! Building one file's [`Data`] from its events: the stages of each request merged into one
+//! row, strings interned, users and objects parsed once per distinct text.
 
-use super::fasthash::{FastInterner, FxMap};
-use super::store::*;
+use super::fields::{hash_id, is_long_running, parse_go_duration, QueryFlags};
+use super::raw::{Annotations, Raw, RawEvent, RawObjectRef, RawUser, LATENCY_PREFIX};
+use crate::audit::fasthash::{FastInterner, FxMap};
+use crate::audit::store::*;
 use crate::time::{parse_rfc3339, Micros, NO_TIME};
-use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
-use serde::Deserialize;
-use serde_json::value::RawValue;
-use std::borrow::Cow;
 use std::collections::BTreeMap;
-use std::fmt;
-
-/// A string borrowed from the input when it has no escapes, owned otherwise.
-pub(crate) struct S<'a>(pub Cow<'a, str>);
-
-impl<'de: 'a, 'a> Deserialize<'de> for S<'a> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = S<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a string")
-            }
-            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<S<'de>, E> {
-                Ok(S(Cow::Borrowed(v)))
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<S<'de>, E> {
-                Ok(S(Cow::Owned(v.to_string())))
-            }
-            fn visit_string<E: de::Error>(self, v: String) -> Result<S<'de>, E> {
-                Ok(S(Cow::Owned(v)))
-            }
-        }
-        d.deserialize_str(V)
-    }
-}
-
-/// The first string of a JSON array (`sourceIPs`); the rest is skipped.
-pub(crate) struct FirstStr<'a>(pub Option<Cow<'a, str>>);
-
-impl<'de: 'a, 'a> Deserialize<'de> for FirstStr<'a> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = FirstStr<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("an array of strings")
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<FirstStr<'de>, A::Error> {
-                let first = seq.next_element::<S<'de>>()?.map(|s| s.0);
-                while seq.next_element::<IgnoredAny>()?.is_some() {}
-                Ok(FirstStr(first))
-            }
-        }
-        d.deserialize_seq(V)
-    }
-}
-
-/// The annotations the cost model reads: `apiserver.latency.k8s.io/*` and priority-and-fairness
-/// level / flow schema. Other annotations (authorization reasons, …) are skipped.
-#[derive(Default)]
-pub(crate) struct Annotations<'a> {
-    pub latency: Vec<(Cow<'a, str>, Cow<'a, str>)>,
-    pub apf_pl: Option<Cow<'a, str>>,
-    pub apf_fs: Option<Cow<'a, str>>,
-}
-
-/// Prefix of the apiserver's latency-tracker annotations.
-pub const LATENCY_PREFIX: &str = "apiserver.latency.k8s.io/";
-
-impl<'de: 'a, 'a> Deserialize<'de> for Annotations<'a> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Annotations<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a map of annotations")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<Annotations<'de>, A::Error> {
-                let mut out = Annotations::default();
-                while let Some(S(k)) = m.next_key::<S<'de>>()? {
-                    if let Some(rest) = k.strip_prefix(LATENCY_PREFIX) {
-                        let rest = rest.to_string();
-                        let v = m.next_value::<S<'de>>()?.0;
-                        out.latency.push((Cow::Owned(rest), v));
-                    } else if is_apf_level_key(&k) {
-                        out.apf_pl = Some(m.next_value::<S<'de>>()?.0);
-                    } else if is_apf_schema_key(&k) {
-                        out.apf_fs = Some(m.next_value::<S<'de>>()?.0);
-                    } else {
-                        m.next_value::<IgnoredAny>()?;
-                    }
-                }
-                Ok(out)
-            }
-        }
-        d.deserialize_map(V)
-    }
-}
-
-/// Annotation keys naming the APF priority level (`apf_pl` as in the apiserver's httplog, or a
-/// prefixed `…/apf_pl` / `…apf-pl`).
-fn is_apf_level_key(k: &str) -> bool {
-    k == "apf_pl" || k.ends_with("/apf_pl") || k.ends_with("apf-pl")
-}
-
-/// Annotation keys naming the APF flow schema.
-fn is_apf_schema_key(k: &str) -> bool {
-    k == "apf_fs" || k.ends_with("/apf_fs") || k.ends_with("apf-fs")
-}
-
-#[derive(Deserialize)]
-pub(crate) struct RawUser<'a> {
-    #[serde(borrow, default)]
-    pub username: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    pub groups: Option<Groups<'a>>,
-}
-
-/// `user.groups`, kept on the stack for the usual handful (no allocation per event).
-pub(crate) struct Groups<'a> {
-    pub head: [Option<Cow<'a, str>>; 6],
-    pub rest: Vec<Cow<'a, str>>,
-}
-
-impl<'a> Groups<'a> {
-    /// The groups in order.
-    pub fn iter(&self) -> impl Iterator<Item = &str> {
-        self.head
-            .iter()
-            .map_while(|g| g.as_deref())
-            .chain(self.rest.iter().map(|g| g.as_ref()))
-    }
-}
-
-impl<'de: 'a, 'a> Deserialize<'de> for Groups<'a> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Groups<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("an array of group names")
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Groups<'de>, A::Error> {
-                let mut g = Groups {
-                    head: Default::default(),
-                    rest: Vec::new(),
-                };
-                let mut n = 0;
-                while let Some(S(s)) = seq.next_element::<S<'de>>()? {
-                    if n < g.head.len() {
-                        g.head[n] = Some(s);
-                    } else {
-                        g.rest.push(s);
-                    }
-                    n += 1;
-                }
-                Ok(g)
-            }
-        }
-        d.deserialize_seq(V)
-    }
-}
-
-#[derive(Deserialize)]
-pub(crate) struct RawObjectRef<'a> {
-    #[serde(borrow, default)]
-    pub resource: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    pub namespace: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    pub name: Option<Cow<'a, str>>,
-    #[serde(rename = "apiGroup", borrow, default)]
-    pub api_group: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    pub subresource: Option<Cow<'a, str>>,
-}
-
-#[derive(Deserialize)]
-pub(crate) struct RawStatus {
-    #[serde(default)]
-    pub code: Option<i64>,
-}
-
-/// The raw text of a JSON value (as serde's `RawValue` gives it), also built by the scanner.
-#[derive(Clone, Copy)]
-pub(crate) struct Raw<'a>(pub &'a str);
-
-impl<'de: 'a, 'a> Deserialize<'de> for Raw<'a> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        <&'de RawValue>::deserialize(d).map(|r| Raw(r.get()))
-    }
-}
-
-/// One audit event (any `audit.k8s.io` version), or the envelope of an `EventList`.
-/// Unknown fields, including the request/response bodies, are skipped without being built.
-/// Read by [`super::scan`] when it can, by serde otherwise.
-#[derive(Deserialize, Default)]
-pub(crate) struct RawEvent<'a> {
-    #[serde(borrow, default)]
-    pub kind: Option<Cow<'a, str>>,
-    #[serde(rename = "apiVersion", borrow, default)]
-    pub api_version: Option<Cow<'a, str>>,
-    #[serde(rename = "auditID", borrow, default)]
-    pub audit_id: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    pub stage: Option<Cow<'a, str>>,
-    #[serde(rename = "requestURI", borrow, default)]
-    pub request_uri: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    pub verb: Option<Cow<'a, str>>,
-    /// Kept raw: the same user object repeats on most events, so it is parsed once per
-    /// distinct text (see [`Builder`]).
-    #[serde(borrow, default)]
-    pub user: Option<Raw<'a>>,
-    #[serde(rename = "impersonatedUser", borrow, default)]
-    pub impersonated: Option<Raw<'a>>,
-    #[serde(rename = "sourceIPs", borrow, default)]
-    pub source_ips: Option<FirstStr<'a>>,
-    #[serde(rename = "userAgent", borrow, default)]
-    pub user_agent: Option<Cow<'a, str>>,
-    #[serde(rename = "objectRef", borrow, default)]
-    pub object_ref: Option<Raw<'a>>,
-    #[serde(rename = "responseStatus", default)]
-    pub response_status: Option<RawStatus>,
-    #[serde(rename = "requestReceivedTimestamp", borrow, default)]
-    pub received: Option<Cow<'a, str>>,
-    #[serde(rename = "stageTimestamp", borrow, default)]
-    pub stage_ts: Option<Cow<'a, str>>,
-    /// v1beta1 / v1alpha1 event time.
-    #[serde(borrow, default)]
-    pub timestamp: Option<Cow<'a, str>>,
-    /// Kept raw and parsed only when it holds latency or APF annotations (most do not).
-    #[serde(borrow, default)]
-    pub annotations: Option<Raw<'a>>,
-}
-
-impl RawEvent<'_> {
-    /// Whether this object is an audit event at all (and not, say, some other JSON log).
-    pub fn looks_like_event(&self) -> bool {
-        self.audit_id.is_some() || (self.stage.is_some() && self.verb.is_some())
-    }
-}
 
 /// The interned fields of an `objectRef`.
 #[derive(Clone, Copy, Default)]
@@ -291,9 +53,9 @@ fn stage_of(s: Option<&str>) -> Stage {
 pub(crate) struct Builder {
     pub data: Data,
     /// The string table while reading (moved into `data.strings` at the end).
-    pub(super) strings: FastInterner,
+    pub(in crate::audit) strings: FastInterner,
     /// Requests seen without their final stage yet, by hashed auditID.
-    pub(super) pending: FxMap<[u64; 2], u32>,
+    pub(in crate::audit) pending: FxMap<[u64; 2], u32>,
     groupset_index: FxMap<Vec<Sym>, u32>,
     /// Raw `user` JSON → (username, groupset).
     users: FxMap<Box<str>, (Sym, u32)>,
@@ -302,17 +64,17 @@ pub(crate) struct Builder {
     /// Substrings of the annotation keys worth parsing (built once: building is costly).
     wanted_annotations: [memchr::memmem::Finder<'static>; 2],
     /// Events per stage: RequestReceived, ResponseStarted, ResponseComplete, Panic, none.
-    pub(super) stage_counts: [u64; 5],
+    pub(in crate::audit) stage_counts: [u64; 5],
     /// Rows that completed without an earlier stage in this file.
-    pub(super) complete_only: Vec<(u32, [u64; 2])>,
+    pub(in crate::audit) complete_only: Vec<(u32, [u64; 2])>,
     /// The policy logs early stages, so a lone final stage may have started in an earlier file.
-    pub(super) saw_received_stage: bool,
+    pub(in crate::audit) saw_received_stage: bool,
     /// The apiserver/cluster of the events being added (from their cloud wrapping; 0 = none).
-    pub(super) apiserver: Sym,
+    pub(in crate::audit) apiserver: Sym,
     /// Set on the parts of a file read in parallel after the first: what merging them needs.
-    pub(super) part: Option<PartRows>,
+    pub(in crate::audit) part: Option<PartRows>,
     /// The run of `apiVersion`s not yet counted in `data.api_versions`.
-    pub(super) versions: RunTally,
+    pub(in crate::audit) versions: RunTally,
 }
 
 /// Counts strings that come in long runs (an audit log's `apiVersion`, the same on nearly
@@ -357,7 +119,7 @@ impl RunTally {
     }
 }
 
-/// Per row of a part (see [`super::merge`]): its hashed auditID and the earliest
+/// Per row of a part (see [`super::merge`](crate::audit::merge)): its hashed auditID and the earliest
 /// `requestReceivedTimestamp` its events carried (`NO_TIME`: none did; the row's `received`
 /// may hold a fallback instead).
 #[derive(Default)]
@@ -415,7 +177,7 @@ impl Builder {
         self.apiserver = Self::sym(&mut self.strings, name);
     }
 
-    pub(super) fn sym(strings: &mut FastInterner, s: Option<&str>) -> Sym {
+    pub(in crate::audit) fn sym(strings: &mut FastInterner, s: Option<&str>) -> Sym {
         match s {
             Some(s) if !s.is_empty() => strings.intern(s),
             _ => 0,
@@ -644,7 +406,7 @@ impl Builder {
         (user, groups)
     }
 
-    pub(super) fn groupset(&mut self, syms: &[Sym]) -> u32 {
+    pub(in crate::audit) fn groupset(&mut self, syms: &[Sym]) -> u32 {
         if let Some(&g) = self.groupset_index.get(syms) {
             return g;
         }
@@ -787,7 +549,7 @@ impl Builder {
 }
 
 /// The stage bits of [`Flags`].
-pub(super) const STAGE_FLAGS: Flags = F_RECEIVED | F_STARTED | F_COMPLETE | F_PANIC;
+pub(in crate::audit) const STAGE_FLAGS: Flags = F_RECEIVED | F_STARTED | F_COMPLETE | F_PANIC;
 
 fn stage_flag(s: Stage) -> Flags {
     match s {
@@ -796,260 +558,5 @@ fn stage_flag(s: Stage) -> Flags {
         Stage::Complete => F_COMPLETE,
         Stage::Panic => F_PANIC,
         Stage::Other => 0,
-    }
-}
-
-/// Long-running requests hold a connection open by design; their duration is not apiserver
-/// work and would swamp query time.
-pub fn is_long_running(verb: &str, subresource: &str, flags: Flags) -> bool {
-    verb == "watch"
-        || verb == "watchList"
-        || verb == "proxy"
-        || flags & F_WATCH_PARAM != 0
-        || matches!(subresource, "exec" | "attach" | "portforward" | "proxy")
-        || (subresource == "log" && flags & F_FOLLOW != 0)
-}
-
-/// The query-string facts the cost model needs.
-pub struct QueryFlags<'a> {
-    pub path: &'a str,
-    pub flags: Flags,
-    pub limit: u32,
-}
-
-impl<'a> QueryFlags<'a> {
-    /// Read `requestURI`'s query string (already JSON-unescaped, so `\u0026` is `&`).
-    pub fn of(uri: &'a str) -> Self {
-        let (path, query) = match memchr::memchr(b'?', uri.as_bytes()) {
-            Some(i) => (&uri[..i], &uri[i + 1..]),
-            None => (uri, ""),
-        };
-        let mut flags = 0;
-        let mut limit = 0;
-        // Bytes, not `str::split`: per request, the char searcher was 1–2% of reading a log.
-        for kv in query.as_bytes().split(|&c| c == b'&') {
-            let (k, v) = match memchr::memchr(b'=', kv) {
-                Some(i) => (&kv[..i], &kv[i + 1..]),
-                None => (kv, &b""[..]),
-            };
-            match k {
-                b"resourceVersion" if !v.is_empty() => {
-                    flags |= F_RV;
-                    if v == b"0" {
-                        flags |= F_RV_ZERO;
-                    }
-                }
-                b"resourceVersionMatch" => match v {
-                    b"Exact" => flags |= F_RVM_EXACT,
-                    b"NotOlderThan" => flags |= F_RVM_NOT_OLDER,
-                    _ => {}
-                },
-                b"labelSelector" if !v.is_empty() => flags |= F_LABEL_SELECTOR,
-                b"fieldSelector" if !v.is_empty() => flags |= F_FIELD_SELECTOR,
-                b"watch" if v == b"true" || v == b"1" => flags |= F_WATCH_PARAM,
-                b"follow" if v == b"true" || v == b"1" => flags |= F_FOLLOW,
-                b"continue" if !v.is_empty() => flags |= F_CONTINUE,
-                b"limit" => {
-                    if let Some(n) = parse_u64(v) {
-                        if n > 0 {
-                            flags |= F_LIMIT;
-                            limit = n.min(u32::MAX as u64) as u32;
-                        }
-                    }
-                }
-                _ => {}
-            }
-        }
-        QueryFlags { path, flags, limit }
-    }
-}
-
-/// A `u64` as `str::parse` reads one: an optional `+`, then decimal digits only, no overflow.
-fn parse_u64(b: &[u8]) -> Option<u64> {
-    let digits = b.strip_prefix(b"+").unwrap_or(b);
-    if digits.is_empty() {
-        return None;
-    }
-    digits.iter().try_fold(0u64, |n, &c| {
-        let d = c.wrapping_sub(b'0');
-        (d < 10).then_some(())?;
-        n.checked_mul(10)?.checked_add(d as u64)
-    })
-}
-
-/// Hex digit values; 0x80 marks a non-digit.
-const HEX: [u8; 256] = {
-    let mut t = [0x80u8; 256];
-    let mut i = 0;
-    while i < 10 {
-        t[b'0' as usize + i] = i as u8;
-        i += 1;
-    }
-    let mut i = 0;
-    while i < 6 {
-        t[b'a' as usize + i] = 10 + i as u8;
-        t[b'A' as usize + i] = 10 + i as u8;
-        i += 1;
-    }
-    t
-};
-
-/// Hash an auditID to 128 bits: UUIDs (the apiserver's format) map exactly, anything else is
-/// hashed twice with SipHash (deterministic keys, so results are reproducible).
-pub fn hash_id(s: &str) -> [u64; 2] {
-    let b = s.as_bytes();
-    if b.len() == 36 && b[8] == b'-' && b[13] == b'-' && b[18] == b'-' && b[23] == b'-' {
-        // Two 64-bit halves, a straight loop per group of digits (a chained iterator into a
-        // u128 was 4% of reading an audit log).
-        let mut bad = 0u8;
-        let mut digits = |groups: [&[u8]; 3]| {
-            let mut v: u64 = 0;
-            for g in groups {
-                for &c in g {
-                    let d = HEX[c as usize];
-                    bad |= d;
-                    v = (v << 4) | (d & 0xf) as u64;
-                }
-            }
-            v
-        };
-        let hi = digits([&b[..8], &b[9..13], &b[14..18]]);
-        let lo = digits([&b[19..23], &b[24..], &[]]);
-        if bad & 0x80 == 0 {
-            return [hi, lo];
-        }
-    }
-    use std::hash::{Hash, Hasher};
-    let mut h1 = std::hash::DefaultHasher::new();
-    s.hash(&mut h1);
-    let mut h2 = std::hash::DefaultHasher::new();
-    (s, 0x5eed_u32).hash(&mut h2);
-    // Tag the top bit so a hashed ID can never equal a UUID whose first digit is below 8.
-    [h1.finish() | 1 << 63, h2.finish()]
-}
-
-/// Parse a Go `time.Duration` string (`1.150272ms`, `35.683763759s`, `2m3.5s`, `629.994µs`) to
-/// µs. Negative or malformed values give `None`.
-pub fn parse_go_duration(s: &str) -> Option<i64> {
-    let b = s.as_bytes();
-    if b.is_empty() || b[0] == b'-' {
-        return None;
-    }
-    if s == "0" {
-        return Some(0);
-    }
-    let mut i = 0;
-    let mut total_ns: f64 = 0.0;
-    while i < b.len() {
-        let start = i;
-        while i < b.len() && (b[i].is_ascii_digit() || b[i] == b'.') {
-            i += 1;
-        }
-        if i == start {
-            return None;
-        }
-        let n: f64 = s[start..i].parse().ok()?;
-        let ustart = i;
-        while i < b.len() && !(b[i].is_ascii_digit() || b[i] == b'.') {
-            i += 1;
-        }
-        let unit = match &s[ustart..i] {
-            "ns" => 1.0,
-            "us" | "µs" | "μs" => 1e3,
-            "ms" => 1e6,
-            "s" => 1e9,
-            "m" => 60e9,
-            "h" => 3600e9,
-            _ => return None,
-        };
-        total_ns += n * unit;
-    }
-    let us = total_ns / 1e3;
-    (us.is_finite() && us < i64::MAX as f64).then_some(us.round() as i64)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn go_durations() {
-        assert_eq!(parse_go_duration("1.150272ms"), Some(1150));
-        assert_eq!(parse_go_duration("35.683763759s"), Some(35_683_764));
-        assert_eq!(parse_go_duration("629.994µs"), Some(630));
-        assert_eq!(parse_go_duration("317ns"), Some(0));
-        assert_eq!(parse_go_duration("2m3.5s"), Some(123_500_000));
-        assert_eq!(parse_go_duration("-2562047h47m16.854775808s"), None);
-        assert_eq!(parse_go_duration("fast"), None);
-    }
-
-    #[test]
-    fn list_sources_follow_the_cacher() {
-        let f = |uri: &str| QueryFlags::of(uri).flags;
-        assert!(list_from_etcd(f("/api/v1/pods")));
-        assert!(!list_from_etcd(f("/api/v1/pods?resourceVersion=0")));
-        assert!(!list_from_etcd(f(
-            "/api/v1/pods?resourceVersion=0&limit=500"
-        )));
-        assert!(list_from_etcd(f("/api/v1/pods?limit=500")));
-        assert!(list_from_etcd(f(
-            "/api/v1/pods?resourceVersion=10&resourceVersionMatch=Exact"
-        )));
-        assert!(!list_from_etcd(f(
-            "/api/v1/pods?resourceVersion=10&resourceVersionMatch=NotOlderThan&limit=5"
-        )));
-        assert!(!list_from_etcd(f("/api/v1/pods?resourceVersion=25701453")));
-        assert!(list_from_etcd(f(
-            "/api/v1/pods?resourceVersion=25701453&limit=5"
-        )));
-        assert!(list_from_etcd(f("/api/v1/pods?limit=5&continue=abc")));
-    }
-
-    #[test]
-    fn ids_hash_stably() {
-        assert_eq!(
-            hash_id("033d17af-082d-4b24-aa22-627752e83d71"),
-            [0x033d17af082d4b24, 0xaa22627752e83d71]
-        );
-        assert_eq!(hash_id("x"), hash_id("x"));
-        assert_ne!(hash_id("x"), hash_id("y"));
-    }
-
-    #[test]
-    fn limits_parse_as_str_parse_does() {
-        let mut cases: Vec<String> = [
-            "",
-            "+",
-            "-",
-            "0",
-            "+0",
-            "-0",
-            "500",
-            "+500",
-            "00500",
-            "5 ",
-            " 5",
-            "5e3",
-            "0x10",
-            "18446744073709551615",
-            "18446744073709551616",
-            "99999999999999999999999",
-            "١٢",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-        for n in [1u64, 9, 10, 4_294_967_295, 4_294_967_296, u64::MAX / 10] {
-            cases.push(n.to_string());
-        }
-        for c in cases {
-            assert_eq!(parse_u64(c.as_bytes()), c.parse::<u64>().ok(), "{c:?}");
-        }
-        assert_eq!(QueryFlags::of("/api/v1/pods?limit=+7").limit, 7);
-        assert_eq!(
-            QueryFlags::of("/api/v1/pods?limit=99999999999").limit,
-            u32::MAX
-        );
-        assert_eq!(QueryFlags::of("/api/v1/pods?watch&limit").flags, 0);
     }
 }

@@ -27,7 +27,8 @@ pub struct CostQuery {
     /// The apiserver version to apply the LIST rules of (`1.30`, `v1.31.2`); `None`: the
     /// version the log shows (see [`version::infer`]).
     pub server_version: Option<String>,
-    /// LIST patterns listed in [`ListModel::patterns`](crate::audit::attribution::ListModel::patterns).
+    /// LIST patterns listed in
+    /// [`ListModel::patterns`](crate::audit::attribution::ListModel::patterns).
     pub patterns: usize,
 }
 

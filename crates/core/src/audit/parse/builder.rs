@@ -119,9 +119,9 @@ impl RunTally {
     }
 }
 
-/// Per row of a part (see [`super::merge`](crate::audit::merge)): its hashed auditID and the earliest
-/// `requestReceivedTimestamp` its events carried (`NO_TIME`: none did; the row's `received`
-/// may hold a fallback instead).
+/// Per row of a part (see [`super::merge`](crate::audit::merge)): its hashed auditID and the
+/// earliest `requestReceivedTimestamp` its events carried (`NO_TIME`: none did; the row's
+/// `received` may hold a fallback instead).
 #[derive(Default)]
 pub(crate) struct PartRows {
     pub ids: Vec<Option<[u64; 2]>>,

@@ -5,7 +5,7 @@
 //!
 //! Reading keeps one compact row per request ([`store`]); the analyses are in [`cost`]
 //! (who spends the apiserver's time, with LIST sources per apiserver version from
-//! [`version`]) and [`history`] (every request that touched an object).
+//! [`version`]) and [`history`](mod@history) (every request that touched an object).
 //!
 //! Here: [`sniff`], which tells an audit log by its content. Reading one is `parser`'s
 //! ([`Parser`]: lines and documents to events), `decode`'s (one event object: the scanner, or

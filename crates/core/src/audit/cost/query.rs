@@ -25,7 +25,7 @@ pub struct CostQuery {
     /// Slowest matching requests listed as examples.
     pub examples: usize,
     /// The apiserver version to apply the LIST rules of (`1.30`, `v1.31.2`); `None`: the
-    /// version the log shows (see [`version::infer`]).
+    /// version the log shows (see [`version::infer`](crate::audit::version::infer)).
     pub server_version: Option<String>,
     /// LIST patterns listed in
     /// [`ListModel::patterns`](crate::audit::attribution::ListModel::patterns).

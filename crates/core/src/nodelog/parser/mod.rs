@@ -5,23 +5,22 @@
 //! the first entry are held: a preamble when an entry follows, the content when none does.
 //!
 //! The submodules hold the rest of the parser: `wrappers` (CRI, journald, Docker and JSON
-//! lines), `entry` (one entry → one timeline event), `dumps` (goroutine dumps inside the log),
-//! `finish` (years, zone and labels at the end).
+//! lines), `headers` (the klog file header block, journal markers), `headless` (held,
+//! continuing and plain-text lines), `entry` (one entry → one timeline event), `dumps`
+//! (goroutine dumps inside the log), `finish` (years, zone and labels at the end).
 
 mod dumps;
 mod entry;
 mod finish;
+mod headers;
+mod headless;
 mod wrappers;
 
-use super::lines::journal_text::Marker;
-use super::lines::klog::FileLine;
 use super::lines::{kernel, Head, LineFormat, Recognize};
-use super::stamp::Yearless;
 use super::templates::Miner;
 use super::years::Years;
-use super::{classes, payload, PanicRange};
+use super::PanicRange;
 use crate::diag::DiagKind;
-use crate::event::{NewEvent, Severity};
 use crate::lines::LineAt;
 use crate::parse::{FileMeta, ParseCx};
 use crate::time::{Micros, NO_TIME};
@@ -370,150 +369,6 @@ impl Parser {
         self.anchor_from(t, cx);
     }
 
-    /// Hold a headerless line seen before any entry (see `before`).
-    fn hold(&mut self, line: &[u8], at: LineAt, cx: &mut ParseCx<'_>) {
-        self.before_bytes += line.len();
-        self.before.push((line.to_vec(), at));
-        if self.before.len() >= Self::BEFORE_LINES || self.before_bytes >= Self::BEFORE_BYTES {
-            self.settle_before(false, cx);
-        }
-    }
-
-    /// Held lines before the first entry: a preamble when an entry came (`entry_follows`),
-    /// skipped with the reason; otherwise the file's own content, read as plain lines.
-    fn settle_before(&mut self, entry_follows: bool, cx: &mut ParseCx<'_>) {
-        self.started = true;
-        let held = std::mem::take(&mut self.before);
-        if entry_follows {
-            for (l, at) in &held {
-                match crate::preamble::reason(l) {
-                    Some(why) => cx.diags.skip(at.line, at.offset, DiagKind::Ignored, why),
-                    None if l.iter().all(u8::is_ascii_whitespace) => {
-                        cx.diags
-                            .skip(at.line, at.offset, DiagKind::Ignored, "blank line")
-                    }
-                    None => cx.diags.skip(
-                        at.line,
-                        at.offset,
-                        DiagKind::Malformed,
-                        "line without a recognizable header before any log entry",
-                    ),
-                }
-            }
-            return;
-        }
-        for (l, at) in &held {
-            self.line(l, *at, cx);
-        }
-    }
-
-    fn set_host(&mut self, h: String) {
-        if !h.is_empty() {
-            self.file_lane = format!("{h}/{}", self.comp_guess);
-            self.host = Some(h);
-            self.mixed_lanes.iter_mut().for_each(String::clear);
-        }
-    }
-
-    /// The file says "now is `t`" with a full date: anchor yearless stamps.
-    fn anchor_from(&mut self, t: Micros, cx: &mut ParseCx<'_>) {
-        if self.years_known() {
-            return;
-        }
-        if let Some(d) = chrono::DateTime::<chrono::Utc>::from_timestamp_micros(t) {
-            use chrono::Datelike;
-            self.years.anchor(d.year(), d.month(), cx.events);
-        }
-    }
-
-    fn years_known(&self) -> bool {
-        self.years.known()
-    }
-
-    /// A line of the klog `--log-file` header block.
-    fn klog_file_line(
-        &mut self,
-        f: FileLine<'_>,
-        line: &[u8],
-        at: LineAt,
-        end: u64,
-        cx: &mut ParseCx<'_>,
-    ) {
-        match f {
-            FileLine::Created(created) => {
-                self.header_lines += 1;
-                self.klog_file_header(created, line, at, cx)
-            }
-            FileLine::Machine(h) => {
-                self.header_lines += 1;
-                let h = String::from_utf8_lossy(h).trim().to_string();
-                self.set_host(h);
-            }
-            FileLine::Other if self.klog_headers > 0 => self.header_lines += 1,
-            FileLine::Other => self.orphan(line, at, end, cx),
-        }
-    }
-
-    fn klog_file_header(
-        &mut self,
-        created: Option<(i32, Yearless)>,
-        line: &[u8],
-        at: LineAt,
-        cx: &mut ParseCx<'_>,
-    ) {
-        self.count(LineFormat::KlogFileHeader);
-        self.close_panic();
-        self.cur = None;
-        match created {
-            Some((year, when)) => {
-                self.years.anchor(year, when.mon, cx.events);
-                self.klog_headers += 1;
-                if self.klog_headers > 1 {
-                    // A new file header inside one file: the process restarted.
-                    let t = when.in_year(year).unwrap_or(NO_TIME);
-                    let lane = self.file_lane.clone();
-                    cx.events.push(NewEvent {
-                        time: t,
-                        kind: "process_restart",
-                        severity: Severity::Warning,
-                        lane: &lane,
-                        label: "klog file header: process restarted",
-                        line: at.line,
-                        offset: at.offset,
-                        len: line.len() as u64,
-                    });
-                    self.track_label(cx, u32::MAX, None);
-                    *self.kinds.entry("process_restart".into()).or_insert(0) += 1;
-                }
-            }
-            None => cx.diags.note(
-                at.line,
-                at.offset,
-                DiagKind::BadTime,
-                "klog file header with an unreadable date",
-            ),
-        }
-    }
-
-    fn marker(&mut self, m: Marker, at: LineAt, end: u64, cx: &mut ParseCx<'_>) {
-        self.count(LineFormat::JournalMarker);
-        self.header_lines += 1;
-        match m {
-            Marker::Begin { year, mon, utc } => {
-                self.years.anchor(year, mon, cx.events);
-                self.journal_utc = Some(utc);
-                if !utc {
-                    cx.notes.push(
-                        "journalctl printed local times in a zone other than UTC; read as UTC"
-                            .into(),
-                    );
-                }
-            }
-            Marker::Boot => self.pending_boot = Some((at.line, at.offset, end - at.offset)),
-            Marker::Other => {}
-        }
-    }
-
     fn dmesg_line(
         &mut self,
         line: &[u8],
@@ -567,92 +422,6 @@ impl Parser {
             self.host = Some(host.to_string());
         }
         l
-    }
-
-    /// A line no recognizer claims: plain text.
-    fn orphan(&mut self, line: &[u8], at: LineAt, end: u64, cx: &mut ParseCx<'_>) {
-        if !self.started {
-            return self.hold(line, at, cx);
-        }
-        let Some(cur) = self.cur else {
-            return self.plain(line, at, end, cx);
-        };
-        if self.panic.is_none() && payload::starts_panic(line) {
-            // A panic printed by the process itself, after its last log line.
-            let lane = cx.events.lanes.get(cx.events.lane[cur]).to_string();
-            let (t, prov) = (self.cur_time, self.cur_prov);
-            // Dated like the entry it follows, provisional year included (re-dated with it).
-            self.entry(
-                cx,
-                at,
-                end - at.offset,
-                t,
-                prov,
-                Severity::Critical,
-                &lane,
-                classes::classify(line),
-                line,
-                line,
-                true,
-            );
-            *cx.records -= 1; // part of the output, not a log entry of its own
-            self.continuations += 1;
-            if self.panic.is_some() {
-                self.feed_dump(cx, line, at, end);
-            }
-            return;
-        }
-        if self.continues(line) {
-            return self.extend(cx, line, at, end);
-        }
-        self.plain(line, at, end, cx);
-    }
-
-    /// Whether a headerless line really continues the current record: an indented line (stack
-    /// frames, wrapped values), a line of an open panic or dump, a kernel report's register and
-    /// stack lines, or — in a file of one line format — any text after a headed entry
-    /// (messages with raw newlines). In a `mixed` file, or after a plain-text entry, the other
-    /// lines are records of their own.
-    fn continues(&self, line: &[u8]) -> bool {
-        if (!self.mixed && !self.cur_plain)
-            || self.panic.is_some()
-            || matches!(line.first(), Some(b' ' | b'\t'))
-        {
-            return true;
-        }
-        kernel::kernel_cont(line)
-    }
-
-    /// A plain-text record: no time of its own (in a `mixed` file it takes the previous
-    /// record's), the file's lane, severity from the text's classification.
-    fn plain(&mut self, line: &[u8], at: LineAt, end: u64, cx: &mut ParseCx<'_>) {
-        if self.cur.is_some() && kernel::kernel_cont(line) {
-            return self.extend(cx, line, at, end);
-        }
-        let (t, prov) = if self.mixed {
-            (self.cur_time, self.cur_prov)
-        } else {
-            (NO_TIME, false)
-        };
-        let lane = self.take_lane(None);
-        self.entry_with_inner(cx, at, end - at.offset, t, prov, None, &lane, line, line);
-        self.put_lane(None, lane);
-        self.cur_plain = true;
-    }
-
-    /// Attach a line to the current entry (and the open panic).
-    fn extend(&mut self, cx: &mut ParseCx<'_>, line: &[u8], at: LineAt, end: u64) {
-        self.continuations += 1;
-        if let Some(i) = self.cur {
-            let off = cx.events.offset[i];
-            cx.events.len[i] = (end.saturating_sub(off)).min(u32::MAX as u64) as u32;
-        }
-        if let Some((p, _)) = self.panic {
-            let r = &mut self.panics[p];
-            r.end_line = at.line;
-            r.len = end.saturating_sub(r.offset);
-            self.feed_dump(cx, line, at, end);
-        }
     }
 }
 

@@ -150,6 +150,18 @@ pub struct Lock {
     pub call_sites: Vec<(u32, u64)>,
 }
 
+impl Lock {
+    /// Minutes the longest-waiting member has waited (the dump's `[… minutes]`), 0 when none
+    /// printed it: dates the start of a hang and tells the holder from the waiters.
+    pub fn oldest_wait(&self, data: &Data) -> u32 {
+        self.members
+            .iter()
+            .filter_map(|&gi| data.goroutines[gi].wait)
+            .max()
+            .unwrap_or(0)
+    }
+}
+
 /// All locks with waiters in snapshot `snap`, most waiters first. `waits` is the file's (one
 /// for all its snapshots).
 pub fn find_locks(data: &Data, snap: usize, waits: &mut Waits) -> Vec<Lock> {

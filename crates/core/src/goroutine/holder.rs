@@ -124,12 +124,7 @@ pub fn candidates(
         .filter_map(|&gi| data.goroutines[gi].created_by)
         .map(|f| data.frames[f as usize].func)
         .collect();
-    let oldest = lock
-        .members
-        .iter()
-        .filter_map(|&gi| data.goroutines[gi].wait)
-        .max()
-        .unwrap_or(0);
+    let oldest = lock.oldest_wait(data);
     let mut out = Vec::new();
     for gi in snap.start as usize..snap.end as usize {
         if members.contains(&gi) {

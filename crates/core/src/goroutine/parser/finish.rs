@@ -79,12 +79,7 @@ impl Parser {
                     len: s.end_offset.saturating_sub(s.offset),
                 });
                 // With a wrapper time, the oldest waiter's age dates the start of the hang.
-                let oldest = lock
-                    .members
-                    .iter()
-                    .filter_map(|&gi| data.goroutines[gi].wait)
-                    .max()
-                    .unwrap_or(0);
+                let oldest = lock.oldest_wait(&data);
                 if s.time != NO_TIME && oldest > 0 {
                     cx.events.push(NewEvent {
                         time: s.time - oldest as i64 * 60 * crate::time::MICROS_PER_SEC,

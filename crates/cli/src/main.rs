@@ -1,6 +1,7 @@
 //! `whodunnit`: the native command. Reads the same files as the browser app, through the same
 //! core, and prints the same numbers.
 
+mod ahead;
 mod cmd_audit;
 mod cmd_findings;
 mod cmd_goroutines;

@@ -7,13 +7,15 @@ use std::path::PathBuf;
 mod common;
 use std::sync::OnceLock;
 
-/// `whodunnit ARGS` with `threads` threads and ranges down to 1 MiB; stdout, checked.
+/// `whodunnit ARGS` with `threads` threads, ranges down to 1 MiB and any plain file read ahead
+/// on a spare core; stdout, checked.
 fn run(threads: usize, args: &[&str]) -> String {
     common::stdout_ok(
         args,
         &[
             ("WHODUNNIT_THREADS", threads.to_string()),
             ("WHODUNNIT_SPLIT_MIN", (1 << 20).to_string()),
+            ("WHODUNNIT_AHEAD_MIN", "1".to_string()),
         ],
     )
 }
@@ -105,6 +107,54 @@ fn several_files_at_once_equal_one_thread() {
     args[0] = "timeline";
     let one = run(1, &args);
     assert!(run(3, &args) == one, "timeline: 3 threads differ");
+}
+
+/// Real node logs, each alone and then together, on two threads and more: their lines split
+/// ahead of the parser on a spare core give what one thread gives (the live recordings'
+/// component logs gunzipped, as users keep them; klog years resolved across files).
+#[test]
+fn node_logs_read_ahead_equal_one_thread() {
+    let Some(root) = whodunnit_testdata::corpus_root() else {
+        return;
+    };
+    let tmp = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+    let mut files = Vec::new();
+    for f in [
+        "kubelet/windows-kubelet-klogfile-v1.17.log",
+        "kubelet/lnav-logfile_journald.json",
+        "live-containerd/containerd.log",
+        "live-controlplane/etcd.log.gz",
+        "live-controlplane/kube-apiserver.log.gz",
+        "live-controlplane/kube-controller-manager.log.gz",
+    ] {
+        let src = root.join(f);
+        let name = src
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .replace(".gz", "");
+        let p = tmp.join(format!("ahead-{name}"));
+        std::fs::write(
+            &p,
+            whodunnit_testdata::gunzip_if(whodunnit_testdata::read(&src)),
+        )
+        .unwrap();
+        files.push(p.to_string_lossy().into_owned());
+    }
+    for f in &files {
+        for cmd in ["analyze", "timeline"] {
+            let args = [cmd, f.as_str(), "--json"];
+            assert!(
+                run(2, &args) == run(1, &args),
+                "{cmd} {f}: 2 threads differ"
+            );
+        }
+    }
+    let mut args: Vec<&str> = vec!["analyze"];
+    args.extend(files.iter().map(String::as_str));
+    args.push("--json");
+    let one = run(1, &args);
+    assert!(run(8, &args) == one, "analyze: 8 threads differ");
 }
 
 /// Archives and folders beside a plain audit log that is cut into ranges: each is read whole,

@@ -9,9 +9,12 @@
 //! the Windows kubelet `--log-file` (klog) and the six sonobuoy `journalctl -o json` journals.
 //! For each it parses the file the way the CLI does (read from disk in 4 MiB chunks through
 //! `FileIngest`: sniffing, parsing, classification, template mining, one timeline event per
-//! entry), best of 3 after a warm-up, then times lnav indexing the same file fully
+//! entry) on one thread, best of 3 after a warm-up; then the CLI as a user runs it, a whole
+//! process on every core (`whodunnit analyze FILE --json`: the lines split ahead on a second
+//! thread, `crates/cli/src/ahead.rs`; `WHODUNNIT_BIN` or target/release/whodunnit, skipped
+//! when not built), best of 3; then times lnav indexing the same file fully
 //! (`lnav -n -c ';SELECT count(*) FROM all_logs' FILE`, Debian's `lnav`; override with
-//! `PEER=/path/to/lnav`), best of 3 after a warm-up, and prints MB/s, entries and the ratio.
+//! `PEER=/path/to/lnav`), best of 3 after a warm-up, and prints MB/s, entries and the ratios.
 //! Nothing is asserted: timing is for people, not for CI.
 
 use std::io::{Read, Write};
@@ -58,6 +61,21 @@ fn whodunnit(path: &std::path::Path) -> (f64, u64) {
     (t.elapsed().as_secs_f64(), parsed.records)
 }
 
+/// The CLI as a whole process (`analyze --json`, every core): seconds and entries read.
+fn cli(bin: &str, path: &std::path::Path) -> Option<(f64, u64)> {
+    let t = Instant::now();
+    let out = Command::new(bin)
+        .arg("analyze")
+        .arg(path)
+        .arg("--json")
+        .output()
+        .ok()
+        .filter(|o| o.status.success())?;
+    let dt = t.elapsed().as_secs_f64();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).ok()?;
+    Some((dt, v[0]["records"].as_u64()?))
+}
+
 fn lnav(peer: &str, path: &std::path::Path) -> Option<(f64, u64)> {
     let t = Instant::now();
     let out = Command::new(peer)
@@ -92,6 +110,13 @@ fn main() {
         .and_then(|a| a.parse().ok())
         .unwrap_or(128);
     let peer = std::env::var("PEER").unwrap_or_else(|_| "lnav".into());
+    let bin = std::env::var("WHODUNNIT_BIN").unwrap_or_else(|_| {
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../target/release/whodunnit"
+        )
+        .into()
+    });
     let inputs: [(&str, &[&str], &str); 2] = [
         (
             "klog (--log-file)",
@@ -120,11 +145,21 @@ fn main() {
         let size = bytes as f64 / 1e6;
         let ours = best(|| Some(whodunnit(&path))).expect("whodunnit runs");
         println!(
-            "| {label}, {size:.1} MB | whodunnit | {:.3} s | {:.0} | {} |",
+            "| {label}, {size:.1} MB | whodunnit, in-process, 1 thread | {:.3} s | {:.0} | {} |",
             ours.0,
             size / ours.0,
             ours.1
         );
+        let process = best(|| cli(&bin, &path));
+        match &process {
+            Some(p) => println!(
+                "| {label}, {size:.1} MB | whodunnit CLI process, every core | {:.3} s | {:.0} | {} |",
+                p.0,
+                size / p.0,
+                p.1
+            ),
+            None => println!("| {label} | whodunnit CLI | not run (`{bin}` missing or failed) | | |"),
+        }
         match best(|| lnav(&peer, &path)) {
             Some(theirs) => {
                 println!(
@@ -134,9 +169,15 @@ fn main() {
                     theirs.1
                 );
                 println!(
-                    "| {label} | **ratio** | whodunnit is {:.2}× as fast as lnav | | |",
+                    "| {label} | **ratio** | whodunnit in-process, 1 thread, is {:.2}× as fast as lnav | | |",
                     theirs.0 / ours.0
                 );
+                if let Some(p) = &process {
+                    println!(
+                        "| {label} | **ratio** | the whodunnit CLI process is {:.2}× as fast as lnav | | |",
+                        theirs.0 / p.0
+                    );
+                }
             }
             None => println!("| {label} | lnav | not run (`{peer}` missing or failed) | | |"),
         }

@@ -100,10 +100,22 @@ impl FormatParser {
     }
 
     pub fn line(&mut self, line: &[u8], at: LineAt, cx: &mut ParseCx<'_>) {
+        self.line_with(line, at, cx, None)
+    }
+
+    /// [`Self::line`], given the line's klog header when it was read ahead
+    /// ([`crate::ingest::Ahead`]; node logs only: the other formats read their lines whole).
+    pub fn line_with(
+        &mut self,
+        line: &[u8],
+        at: LineAt,
+        cx: &mut ParseCx<'_>,
+        klog: Option<crate::nodelog::lines::klog::KlogHead>,
+    ) {
         match self {
             FormatParser::Goroutines(p) => p.line(line, at, cx),
             FormatParser::Audit(p) => p.line(line, at, cx),
-            FormatParser::NodeLog(p) => p.line(line, at, cx),
+            FormatParser::NodeLog(p) => p.line_with(line, at, cx, klog),
             FormatParser::KubeEvents(p) => p.line(line, at, cx),
         }
     }

@@ -11,10 +11,14 @@ use crate::diag::{DiagKind, Diagnostics};
 use crate::event::EventStore;
 use crate::format::{Format, FormatData, FormatParser};
 use crate::lines::{LineAt, LineSplitter, Piece};
+use crate::nodelog::lines::klog::KlogHead;
 pub use crate::parse::{FileMeta, ParseCx};
 use serde::{Deserialize, Serialize};
 
+mod ahead;
 mod wire;
+
+pub use ahead::{Ahead, Batch};
 
 /// One file, read.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -87,6 +91,8 @@ pub struct FileIngest {
     diags: Diagnostics,
     notes: Vec<String>,
     events: EventStore,
+    /// The line splitter went ahead ([`Ahead`]): lines come as batches.
+    ahead: bool,
 }
 
 impl FileIngest {
@@ -121,6 +127,7 @@ impl FileIngest {
             diags: Diagnostics::default(),
             notes: Vec::new(),
             events: EventStore::default(),
+            ahead: false,
         }
     }
 
@@ -151,6 +158,7 @@ impl FileIngest {
 
     /// Feed the next chunk of the file.
     pub fn push(&mut self, chunk: &[u8]) {
+        debug_assert!(!self.ahead, "bytes pushed after the splitter went ahead");
         self.bytes_in += chunk.len() as u64;
         match &mut self.stage {
             Stage::Magic(head) => {
@@ -208,6 +216,11 @@ impl FileIngest {
     }
 
     fn line(&mut self, line: &[u8], at: LineAt) {
+        self.line_with(line, at, None)
+    }
+
+    /// [`Self::line`], with the klog header of `line` when it was read ahead ([`Ahead`]).
+    fn line_with(&mut self, line: &[u8], at: LineAt, klog: Option<KlogHead>) {
         match &mut self.reader {
             Reader::Parsing(p) => {
                 let mut cx = ParseCx {
@@ -217,7 +230,7 @@ impl FileIngest {
                     detail: &mut self.detail,
                     notes: &mut self.notes,
                 };
-                p.line(line, at, &mut cx);
+                p.line_with(line, at, &mut cx, klog);
             }
             Reader::Unknown => self.diags.skipped_lines += 1,
             Reader::Sniffing {

@@ -226,6 +226,19 @@ impl Parser {
 
     /// Read one line; see the module docs.
     pub fn line(&mut self, line: &[u8], at: LineAt, cx: &mut ParseCx<'_>) {
+        self.line_with(line, at, cx, None)
+    }
+
+    /// [`Self::line`], given the line's klog header when it was read ahead (on another thread:
+    /// [`crate::ingest::Ahead`]). Recognizers are exclusive, so a line with a klog header is
+    /// what the chain would have found.
+    pub fn line_with(
+        &mut self,
+        line: &[u8],
+        at: LineAt,
+        cx: &mut ParseCx<'_>,
+        klog: Option<super::lines::klog::KlogHead>,
+    ) {
         let end = at.offset + line.len() as u64;
         if self.ml_value {
             let payload = value_payload(line);
@@ -251,7 +264,11 @@ impl Parser {
             }
             return;
         }
-        let Some((format, head)) = self.recognize.line(line) else {
+        let found = match klog {
+            Some(h) => Some((LineFormat::Klog, Head::Klog(h))),
+            None => self.recognize.line(line),
+        };
+        let Some((format, head)) = found else {
             if line[0] == b'{' {
                 // JSON that no recognizer claims: read as a JSON log if it has a message.
                 return self.json(None, line, at, end, cx);

@@ -60,7 +60,12 @@ async function compare(files, name, more) {
 
 test('live control plane: namespace stuck behind an APIService, LIST storm, APF 429s — as the CLI finds them', async t => {
   if (!CONTROLPLANE.every(existsSync)) { t.skip('shared corpus not found'); return; }
-  const report = await compare(CONTROLPLANE, 'findings-live-controlplane');
+  const report = await compare(CONTROLPLANE, 'findings-live-controlplane', async page => {
+    // A busy apiserver: the cost chart counts requests in flight.
+    await page.keyboard.press('3');
+    await page.waitForSelector('.chart-head b');
+    assert.match(await page.textContent('.chart-head b'), /^Requests in flight \(mean per /);
+  });
   const by = d => report.findings.filter(f => f.detector === d);
   assert.match(by('stalled_namespace_deletion')[0].title, /payments-legacy .*v1beta1\.custom\.metrics\.k8s\.io/);
   assert.match(by('list_storm')[0].title, /capacity-planner/);

@@ -114,6 +114,9 @@ test('API cost: the top user and its share equal the CLI', async () => {
   const report = cli(['audit', ...AUDIT]);
   assert.equal(key, report.rows[0].key);
   assert.equal(share, report.rows[0].share_text);
+  // 24 requests over four years: the chart shows query time, not 0.00000002 in flight.
+  assert.match(await page.textContent('.chart-head b'),
+    /^Query time per \S+ \(fewer than 0\.01 requests in flight on average\)$/);
   await screenshot(page, 'api-cost');
   assert.deepEqual(errors, []);
 });

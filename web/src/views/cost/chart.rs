@@ -1,5 +1,5 @@
-//! The API cost chart: requests in flight per bucket, stacked by key, drawn on canvas; and the
-//! series colours its legend shares.
+//! The API cost chart: requests in flight per bucket, stacked by key, drawn on canvas (query
+//! time per bucket where nearly nothing is in flight); and the series colours its legend shares.
 
 use crate::views::canvas::{self, time_ticks};
 use web_sys::HtmlCanvasElement;
@@ -18,7 +18,30 @@ pub(super) fn series_color(i: usize, n: usize, key: &str) -> String {
     format!("hsl({hue}, 62%, 58%)")
 }
 
-/// Axis labels for in-flight counts, which range from thousandths (a quiet log) to hundreds.
+/// Below this peak of mean requests in flight the chart shows query time per bucket instead:
+/// 24 requests spread over four years are 0.00000002 in flight, an axis nobody reads, but 59 ms
+/// of query time in a 30-day bucket. The shape is the same (a bucket's query time is its mean
+/// in flight times its width); only the unit changes, and the title says which it is.
+pub(super) const QUIET: f64 = 0.01;
+
+/// The highest stacked total of the series (mean requests in flight in one bucket).
+fn peak(s: &Series) -> f64 {
+    (0..s.times.len())
+        .map(|b| {
+            s.values
+                .iter()
+                .map(|v| v.get(b).copied().unwrap_or(0.0))
+                .sum::<f64>()
+        })
+        .fold(0.0, f64::max)
+}
+
+/// Whether the chart shows query time per bucket rather than requests in flight (see [`QUIET`]).
+pub(super) fn shows_query_time(s: &Series) -> bool {
+    !s.times.is_empty() && peak(s) < QUIET
+}
+
+/// Axis labels for in-flight counts, which range from hundredths (a quiet log) to hundreds.
 fn fmt_in_flight(v: f64) -> String {
     if v == 0.0 {
         "0".into()
@@ -44,15 +67,19 @@ pub(super) fn draw_chart(c: &HtmlCanvasElement, s: &Series) {
     }
     let plot_w = w - AXIS_W;
     let plot_h = h - 22.0;
-    let totals: Vec<f64> = (0..n)
-        .map(|b| {
-            s.values
-                .iter()
-                .map(|v| v.get(b).copied().unwrap_or(0.0))
-                .sum()
+    // Query time per bucket in µs, or mean requests in flight.
+    let (unit, label): (f64, fn(f64) -> String) = if shows_query_time(s) {
+        (s.bucket_us as f64, |v| {
+            if v == 0.0 {
+                "0".into()
+            } else {
+                whodunnit_core::time::fmt_duration(v.round() as i64)
+            }
         })
-        .collect();
-    let max = totals.iter().cloned().fold(0.0, f64::max).max(1e-9);
+    } else {
+        (1.0, fmt_in_flight)
+    };
+    let max = (peak(s) * unit).max(1e-9);
     let x = |b: usize| AXIS_W + b as f64 / n as f64 * plot_w;
     let y = |v: f64| plot_h - v / max * (plot_h - 8.0);
     // Grid and y labels.
@@ -66,7 +93,7 @@ pub(super) fn draw_chart(c: &HtmlCanvasElement, s: &Series) {
         ctx.move_to(AXIS_W, yy);
         ctx.line_to(w, yy);
         ctx.stroke();
-        let _ = ctx.fill_text(&fmt_in_flight(v), 4.0, yy + 3.0);
+        let _ = ctx.fill_text(&label(v), 4.0, yy + 3.0);
     }
     let (lo, hi) = (s.times[0], s.times[n - 1] + s.bucket_us);
     for (t, label) in time_ticks(lo, hi, (plot_w / 110.0) as usize) {
@@ -79,7 +106,7 @@ pub(super) fn draw_chart(c: &HtmlCanvasElement, s: &Series) {
         let top: Vec<f64> = base
             .iter()
             .enumerate()
-            .map(|(b, v)| v + vals.get(b).copied().unwrap_or(0.0))
+            .map(|(b, v)| v + vals.get(b).copied().unwrap_or(0.0) * unit)
             .collect();
         ctx.begin_path();
         ctx.move_to(x(0), y(base[0]));

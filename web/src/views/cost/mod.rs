@@ -12,7 +12,7 @@ mod panels;
 
 use crate::fmt;
 use crate::views::{use_query, use_width, Nothing};
-use chart::{draw_chart, series_color, AXIS_W};
+use chart::{draw_chart, series_color, shows_query_time, AXIS_W};
 use examples::examples;
 use history::History;
 use panels::{cost_row, list_patterns, others_row, time_split, version_bar, weekly};
@@ -204,7 +204,11 @@ pub fn cost_view(p: &Props) -> Html {
             { version_bar(&report, version.clone()) }
             <div class="chart-card">
                 <div class="chart-head">
-                    <b>{"Requests in flight (mean per "}{ &report.series.bucket_text }{")"}</b>
+                    <b>{ if shows_query_time(&report.series) {
+                        format!("Query time per {} (fewer than {} requests in flight on average)", report.series.bucket_text, chart::QUIET)
+                    } else {
+                        format!("Requests in flight (mean per {})", report.series.bucket_text)
+                    } }</b>
                     <span class="legend">
                         { for keys.iter().enumerate().map(|(i, k)| html! { <span class="legend-item"><span class="swatch" style={format!("background:{}", series_color(i, keys.len(), k))}></span>{ fmt::ellipsize(k, 48) }</span> }) }
                     </span>

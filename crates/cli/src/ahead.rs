@@ -1,12 +1,15 @@
-//! One node log read on two threads: this one parses while another reads the file, splits it
-//! into lines and reads their klog headers ahead of it (`whodunnit_core::ingest::Ahead`). A
-//! node log is not cut into ranges as an audit log is (its lines carry state to the next);
-//! this is the work on it that does not. The result is one thread's (`tests/parallel.rs`).
+//! One file read on two threads: this one parses while another reads the file, decompresses
+//! it (gzip), splits it into lines and reads their klog headers ahead of it
+//! (`whodunnit_core::ingest::Ahead`). Neither a gzip stream nor a node log can be cut into ranges
+//! as a plain audit log is; this is the work on them that needs no cut. The result is one
+//! thread's (`tests/parallel.rs`).
 
 use crate::files::{file_meta, CHUNK};
 use std::fs::File;
 use std::io::{self, Read};
 use std::sync::mpsc::{channel, sync_channel};
+use whodunnit_core::bundle::{self, Kind};
+use whodunnit_core::decompress::Gunzip;
 use whodunnit_core::ingest::Batch;
 use whodunnit_core::{FileIngest, ParsedFile};
 
@@ -24,8 +27,26 @@ pub fn min_size() -> u64 {
         .unwrap_or(4 << 20)
 }
 
-/// Read one plain (not archived, not compressed) file; a node log's lines are split on a
-/// second thread once its first chunks have shown what it is. Anything else is read on this
+/// Whether a file whose first bytes are `head` is read by [`read_ahead`] as the bundle layer
+/// would read it: a plain file, or a gzip stream holding one (not a `.tar.gz`, nor another
+/// compressed stream: those are the bundle layer's).
+pub fn suits(head: &[u8]) -> bool {
+    match bundle::sniff(head) {
+        Kind::File => true,
+        Kind::Gzip => {
+            let mut inner = Vec::new();
+            let mut gz = Gunzip::new();
+            gz.push(&head[..head.len().min(64 << 10)], &mut |d| {
+                inner.extend_from_slice(&d[..d.len().min(8192)])
+            });
+            bundle::sniff(&inner) == Kind::File
+        }
+        _ => false,
+    }
+}
+
+/// Read one file that [`suits`]: a gzipped file's decompression, and a node log's lines, go to
+/// a second thread once its first chunks have shown what it is. Anything else is read on this
 /// thread alone, as `files::read_file` would.
 pub fn read_ahead(path: &str) -> io::Result<Vec<ParsedFile>> {
     let mut f = File::open(path)?;

@@ -1,8 +1,8 @@
 //! Reading on every core: several files at once, one large audit log or goroutine dump cut
 //! into byte ranges (at line boundaries; where a dump starts), the ranges read at once and
 //! joined in order by the core ([`FileIngest::part`] / [`FileIngest::absorb`]), and, where
-//! cores are left over, a large node log's lines split on a thread of their own
-//! ([`crate::ahead`]). The results equal one thread's
+//! cores are left over, a large gzipped file decompressed, or a node log's lines split, on a
+//! thread of their own ([`crate::ahead`]). The results equal one thread's
 //! (`tests/parallel.rs` compares them on real files); when the core cannot promise that for a
 //! file (a document open across a cut), that file is read again sequentially.
 //!
@@ -15,7 +15,7 @@ use std::io::{self, Read};
 use std::os::unix::fs::FileExt;
 use std::sync::Mutex;
 use whodunnit_core::format::Format;
-use whodunnit_core::{bundle, report, FileIngest, FileMeta, ParsedFile};
+use whodunnit_core::{report, FileIngest, FileMeta, ParsedFile};
 
 /// Chunk size for reads, as in [`crate::files`].
 const CHUNK: usize = crate::files::CHUNK as usize;
@@ -47,8 +47,8 @@ enum Job {
     Whole {
         file: usize,
     },
-    /// A whole plain file on two threads: a node log's lines split ahead of its parser
-    /// ([`crate::ahead`]), where a core would be idle otherwise.
+    /// A whole plain or gzipped file on two threads: decompressed, and a node log's lines split,
+    /// ahead of its parser ([`crate::ahead`]), where a core would be idle otherwise.
     Ahead {
         file: usize,
     },
@@ -76,7 +76,6 @@ pub fn read_files(paths: &[String]) -> Vec<Option<io::Result<Vec<ParsedFile>>>> 
     let mut jobs: Vec<(u64, Job)> = Vec::new();
     let mut parts = vec![0usize; paths.len()];
     let mut skip = vec![false; paths.len()];
-    let mut plain = vec![false; paths.len()];
     for (i, p) in paths.iter().enumerate() {
         let head = read_head(p).unwrap_or_default();
         if report::is_report(&head[..head.len().min(report::SNIFF_BYTES)]) {
@@ -85,7 +84,6 @@ pub fn read_files(paths: &[String]) -> Vec<Option<io::Result<Vec<ParsedFile>>>> 
         }
         let md = std::fs::metadata(p).ok();
         let size = md.as_ref().filter(|m| m.is_file()).map_or(0, |m| m.len());
-        plain[i] = bundle::sniff(&head) == bundle::Kind::File;
         let split = (threads > 1 && size >= 2 * min_part())
             .then(|| FileIngest::splittable(&head))
             .flatten();
@@ -113,14 +111,15 @@ pub fn read_files(paths: &[String]) -> Vec<Option<io::Result<Vec<ParsedFile>>>> 
     }
     // Largest first, so a big file's ranges do not wait behind small files.
     jobs.sort_by_key(|j| std::cmp::Reverse(j.0));
-    // Cores no job would take: the largest plain files get a second thread each.
+    // Cores no job would take: the largest plain or gzipped files get a second thread each.
     let mut spare = threads.saturating_sub(jobs.len());
     for (size, job) in jobs.iter_mut() {
         if spare == 0 {
             break;
         }
         if let Job::Whole { file } = *job {
-            if plain[file] && *size >= ahead::min_size() {
+            let head = || read_head(&paths[file]).unwrap_or_default();
+            if *size >= ahead::min_size() && ahead::suits(&head()) {
                 *job = Job::Ahead { file };
                 spare -= 1;
             }

@@ -111,9 +111,10 @@ fn several_files_at_once_equal_one_thread() {
 
 /// Real node logs, each alone and then together, on two threads and more: their lines split
 /// ahead of the parser on a spare core give what one thread gives (the live recordings'
-/// component logs gunzipped, as users keep them; klog years resolved across files).
+/// component logs gunzipped and as they lie, gzipped, with the live audit log; klog years
+/// resolved across files).
 #[test]
-fn node_logs_read_ahead_equal_one_thread() {
+fn node_logs_and_gzipped_files_read_ahead_equal_one_thread() {
     let Some(root) = whodunnit_testdata::corpus_root() else {
         return;
     };
@@ -140,7 +141,15 @@ fn node_logs_read_ahead_equal_one_thread() {
         )
         .unwrap();
         files.push(p.to_string_lossy().into_owned());
+        if f.ends_with(".gz") {
+            files.push(src.to_string_lossy().into_owned());
+        }
     }
+    files.push(
+        root.join("live-controlplane/audit.log.gz")
+            .to_string_lossy()
+            .into_owned(),
+    );
     for f in &files {
         for cmd in ["analyze", "timeline"] {
             let args = [cmd, f.as_str(), "--json"];

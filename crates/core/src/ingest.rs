@@ -311,6 +311,19 @@ impl FileIngest {
         self.events.reserve_exact(n as usize);
     }
 
+    /// The gzip stream broke (`error`), after the bytes decompressed so far.
+    fn gzip_unreadable(&mut self, error: &str) {
+        self.diags.note(
+            0,
+            self.bytes,
+            DiagKind::BadCompression,
+            format!(
+                "gzip stream unreadable after {} decompressed bytes: {error}",
+                self.bytes
+            ),
+        );
+    }
+
     /// End of input: flush everything and hand over the result.
     pub fn finish(mut self) -> ParsedFile {
         match std::mem::replace(&mut self.stage, Stage::Plain) {
@@ -318,15 +331,7 @@ impl FileIngest {
             Stage::Gzip(mut gz) => {
                 gz.finish(&mut |out| self.plain(out));
                 if let Some(e) = gz.error() {
-                    self.diags.note(
-                        0,
-                        self.bytes,
-                        DiagKind::BadCompression,
-                        format!(
-                            "gzip stream unreadable after {} decompressed bytes: {e}",
-                            self.bytes
-                        ),
-                    );
+                    self.gzip_unreadable(e);
                 }
             }
             Stage::Plain => {}

@@ -1,20 +1,22 @@
-//! A node log read on two threads: one splits the bytes into lines and reads their klog
-//! headers ([`Ahead`], a [`Batch`] per chunk), the other parses the lines in order
+//! A file read on two threads: one decompresses it (gzip), splits it into lines and reads their
+//! klog headers ([`Ahead`], a [`Batch`] per chunk), the other parses the lines in order
 //! ([`FileIngest::push_batch`]).
 //!
-//! Node logs are not cut into ranges read in parallel as audit logs are: the template miner,
+//! A gzip stream cannot be cut into ranges, and a node log cannot either: the template miner,
 //! the years of yearless stamps and continuation lines carry state from each line to the next
-//! that no join reproduces exactly. What depends on one line alone can still go ahead of the
-//! parser: finding the line breaks and reading a klog header were a third of reading a klog
-//! file (with the kernel's copy of the bytes, which the reading thread also takes). The
-//! parser gets the very lines, numbers and offsets the [`LineSplitter`] gives it in one
-//! thread, and a klog line's header is what its recognizer chain would have read (recognizers
-//! are exclusive): the result is one thread's, byte for byte (tested on every real node log).
+//! that no join reproduces exactly. What depends on the bytes alone can still go ahead of the
+//! parser: decompressing (half of reading a gzipped audit log), finding the line breaks and
+//! reading a klog header (a third of reading a klog file, with the kernel's copy of the bytes,
+//! which the reading thread also takes). The parser gets the very lines, numbers and offsets
+//! the [`LineSplitter`] gives it in one thread, and a klog line's header is what its recognizer
+//! chain would have read (recognizers are exclusive): the result is one thread's, byte for byte
+//! (tested on every real node log and gzipped file).
 //!
 //! The core spawns no thread (it runs in a wasm worker too): the caller moves the [`Ahead`]
 //! and the batches between threads.
 
 use super::{FileIngest, Reader, Stage};
+use crate::decompress::Gunzip;
 use crate::format::FormatParser;
 use crate::lines::{LineAt, LineSplitter, Piece};
 use crate::nodelog::lines::klog::{klog, KlogHead};
@@ -27,7 +29,8 @@ pub struct Batch {
     /// The lines' bytes, one after the other (terminators stripped).
     text: Vec<u8>,
     items: Vec<Item>,
-    /// Bytes of the file the chunk held.
+    /// Bytes of the file the chunk held, and after decompression.
+    bytes_in: u64,
     bytes: u64,
 }
 
@@ -41,21 +44,33 @@ enum Item {
     },
     /// A line over [`LineSplitter::MAX_LINE`], skipped: its place and length.
     TooLong(LineAt, u64),
+    /// The gzip stream broke here: why.
+    Unreadable(String),
 }
 
 impl Batch {
     /// Lines in the batch (a line completed by this chunk counts here, wherever it began).
     pub fn lines(&self) -> usize {
-        self.items.len()
+        self.items
+            .iter()
+            .filter(|i| !matches!(i, Item::Unreadable(_)))
+            .count()
     }
 
-    fn clear(&mut self, bytes: usize) {
+    fn clear(&mut self, bytes_in: usize) {
         self.text.clear();
         self.items.clear();
-        self.bytes = bytes as u64;
+        self.bytes_in = bytes_in as u64;
+        self.bytes = 0;
     }
 
-    fn take(&mut self, p: Piece<'_>) {
+    /// Split `bytes` (decompressed) with `splitter`, reading klog headers when `klog`.
+    fn split(&mut self, splitter: &mut LineSplitter, bytes: &[u8], klog: bool) {
+        self.bytes += bytes.len() as u64;
+        splitter.push(bytes, &mut |p| self.take(p, klog));
+    }
+
+    fn take(&mut self, p: Piece<'_>, read_klog: bool) {
         match p {
             Piece::Line(l, at) => {
                 let start = self.text.len();
@@ -64,7 +79,7 @@ impl Batch {
                     start,
                     end: self.text.len(),
                     at,
-                    klog: klog(l),
+                    klog: if read_klog { klog(l) } else { None },
                 });
             }
             Piece::TooLong(at, len) => self.items.push(Item::TooLong(at, len)),
@@ -72,50 +87,78 @@ impl Batch {
     }
 }
 
-/// The line splitter of a node log, taken from its [`FileIngest`] to run ahead of the parser
-/// (see the module docs).
+/// The decompressor and line splitter of a file, taken from its [`FileIngest`] to run ahead of
+/// the parser (see the module docs).
 pub struct Ahead {
     splitter: LineSplitter,
+    gz: Option<Box<Gunzip>>,
+    /// The file is a node log: read klog headers.
+    klog: bool,
 }
 
 impl Ahead {
-    /// Split the file's next chunk into `out` (cleared first).
+    /// Decompress and split the file's next chunk into `out` (cleared first).
     pub fn batch(&mut self, chunk: &[u8], out: &mut Batch) {
         out.clear(chunk.len());
-        self.splitter.push(chunk, &mut |p| out.take(p));
+        let (splitter, klog) = (&mut self.splitter, self.klog);
+        match &mut self.gz {
+            Some(gz) => gz.push(chunk, &mut |d| out.split(splitter, d, klog)),
+            None => out.split(splitter, chunk, klog),
+        }
     }
 
-    /// The end of the file: its last line when no line break ended it, into `out`.
+    /// The end of the file into `out`: what the decompressor still held, why the gzip stream
+    /// broke if it did, and the last line when no line break ended it.
     pub fn finish(mut self, out: &mut Batch) {
         out.clear(0);
-        self.splitter.finish(&mut |p| out.take(p));
+        let (splitter, klog) = (&mut self.splitter, self.klog);
+        if let Some(gz) = &mut self.gz {
+            gz.finish(&mut |d| out.split(splitter, d, klog));
+            if let Some(e) = gz.error() {
+                out.items.push(Item::Unreadable(e.to_string()));
+            }
+        }
+        splitter.finish(&mut |p| out.take(p, klog));
     }
 }
 
 impl FileIngest {
-    /// The line splitter, to run ahead of the parser on another thread: `Some` once the file is
-    /// known to be an uncompressed node log. From then on the file's bytes come as batches
-    /// ([`Self::push_batch`]), never through [`Self::push`]; the last one from
-    /// [`Ahead::finish`].
+    /// The decompressor and line splitter, to run ahead of the parser on another thread: `Some`
+    /// once the file's format is known, for a gzipped file or a plain node log (a plain file
+    /// of another format has nothing worth a thread to do ahead: audit logs and goroutine dumps
+    /// are cut into ranges instead). From then on the file's bytes come as batches
+    /// ([`Self::push_batch`]), never through [`Self::push`]; the last one from [`Ahead::finish`].
     pub fn ahead(&mut self) -> Option<Ahead> {
-        let node_log =
-            matches!(&self.reader, Reader::Parsing(p) if matches!(**p, FormatParser::NodeLog(_)));
-        if self.gzip || !matches!(self.stage, Stage::Plain) || !node_log || self.ahead {
+        let Reader::Parsing(p) = &self.reader else {
+            return None;
+        };
+        let node_log = matches!(**p, FormatParser::NodeLog(_));
+        if self.ahead || !(self.gzip || node_log) {
             return None;
         }
+        let gz = match std::mem::replace(&mut self.stage, Stage::Plain) {
+            Stage::Gzip(gz) => Some(gz),
+            Stage::Plain => None,
+            magic @ Stage::Magic(_) => {
+                self.stage = magic;
+                return None;
+            }
+        };
         self.ahead = true;
         Some(Ahead {
             splitter: std::mem::take(&mut self.splitter),
+            gz,
+            klog: node_log,
         })
     }
 
     /// Parse a batch of lines from [`Ahead`], in the file's order.
     pub fn push_batch(&mut self, batch: &Batch) {
-        self.bytes_in += batch.bytes;
+        self.bytes_in += batch.bytes_in;
         self.bytes += batch.bytes;
         for item in &batch.items {
-            match *item {
-                Item::Line {
+            match item {
+                &Item::Line {
                     start,
                     end,
                     at,
@@ -124,7 +167,8 @@ impl FileIngest {
                     self.lines += 1;
                     self.line_with(&batch.text[start..end], at, klog);
                 }
-                Item::TooLong(at, len) => self.piece(Piece::TooLong(at, len)),
+                &Item::TooLong(at, len) => self.piece(Piece::TooLong(at, len)),
+                Item::Unreadable(e) => self.gzip_unreadable(e),
             }
         }
     }
@@ -171,16 +215,16 @@ mod tests {
         (json(one), json(two), went_ahead)
     }
 
-    /// Every real node log of the corpus, in chunks of 64 KiB (and of 4,093 bytes, lines across
-    /// every chunk, for the smaller ones): reading ahead gives what one thread gives, byte for
-    /// byte.
+    /// Every real node log of the corpus, and every gzipped file as it lies (decompressed
+    /// ahead), in chunks of 64 KiB (and of 4,093 bytes, lines across every chunk, for the
+    /// smaller ones): reading ahead gives what one thread gives, byte for byte.
     #[test]
     fn reading_ahead_equals_one_thread_on_real_files() {
         let Some(root) = whodunnit_testdata::corpus_root() else {
             return;
         };
         let mut todo = vec![root.to_path_buf()];
-        let mut ahead_files = 0;
+        let (mut node_logs, mut gzipped) = (0, 0);
         while let Some(dir) = todo.pop() {
             for e in std::fs::read_dir(dir).expect("corpus dir") {
                 let p = e.expect("entry").path();
@@ -191,28 +235,57 @@ mod tests {
                 if p.extension().is_some_and(|x| x == "md") {
                     continue;
                 }
-                let bytes = whodunnit_testdata::gunzip_if(whodunnit_testdata::read(&p));
-                let mut probe = FileIngest::new(FileMeta::default());
-                probe.push(&bytes[..bytes.len().min(1 << 20)]);
-                if probe.ahead().is_none() {
-                    continue; // not a node log: read by one thread either way
+                let raw = whodunnit_testdata::read(&p);
+                let plain = whodunnit_testdata::gunzip_if(raw.clone());
+                let gz = (plain != raw).then_some(raw);
+                for bytes in [Some(plain), gz].into_iter().flatten() {
+                    let mut probe = FileIngest::new(FileMeta::default());
+                    probe.push(&bytes[..bytes.len().min(1 << 20)]);
+                    if probe.ahead().is_none() {
+                        continue; // read by one thread either way
+                    }
+                    let name = p.display().to_string();
+                    let small = (bytes.len() < 1 << 20).then_some(4093);
+                    for chunk in [Some(64 << 10), small].into_iter().flatten() {
+                        let (one, two, went) = both(&name, &bytes, chunk);
+                        assert!(
+                            went && one == two,
+                            "{name}, chunks of {chunk}: ahead differs"
+                        );
+                    }
+                    if probe.gzip {
+                        gzipped += 1;
+                    } else {
+                        node_logs += 1;
+                    }
                 }
-                let name = p.display().to_string();
-                let small = (bytes.len() < 1 << 20).then_some(4093);
-                for chunk in [Some(64 << 10), small].into_iter().flatten() {
-                    let (one, two, went) = both(&name, &bytes, chunk);
-                    assert!(
-                        went && one == two,
-                        "{name}, chunks of {chunk}: ahead differs"
-                    );
-                }
-                ahead_files += 1;
             }
         }
-        assert!(ahead_files >= 12, "only {ahead_files} node logs");
+        assert!(node_logs >= 12, "only {node_logs} node logs");
+        assert!(gzipped >= 4, "only {gzipped} gzipped files");
     }
 
-    /// Lines over the limit, CRLF, a last line without a break, and a file not a node log.
+    /// A gzip stream cut short and one corrupted halfway: the same lines, and the same note
+    /// saying where decompression stopped, as one thread gives.
+    #[test]
+    fn broken_gzip_streams() {
+        let Some(p) = whodunnit_testdata::corpus("live-controlplane/kube-apiserver.log.gz") else {
+            return;
+        };
+        let gz = whodunnit_testdata::read(p);
+        let cut = &gz[..gz.len() * 2 / 3];
+        let mut bad = gz.clone();
+        let mid = bad.len() / 2;
+        bad[mid..mid + 64].fill(0x55);
+        for bytes in [cut, &bad[..]] {
+            let (one, two, went) = both("kube-apiserver.log.gz", bytes, 4093);
+            assert!(went);
+            assert!(one.contains("gzip stream unreadable"), "{}", &one[..300]);
+            assert!(one == two, "broken gzip: differs");
+        }
+    }
+
+    /// Lines over the limit, CRLF, a last line without a break; an audit log plain and gzipped.
     #[test]
     fn long_lines_crlf_and_other_formats() {
         let mut log = Vec::new();
@@ -238,7 +311,11 @@ mod tests {
 "#
         .repeat(200);
         let (one, two, went) = both("audit.log", &audit, 512);
-        assert!(!went);
+        assert!(!went, "a plain audit log is cut into ranges instead");
         assert!(one == two, "audit log: differs");
+        let gz = whodunnit_testdata::gzip(&audit);
+        let (one, two, went) = both("audit.log.gz", &gz, 512);
+        assert!(went, "a gzipped one is decompressed ahead");
+        assert!(one == two, "gzipped audit log: differs");
     }
 }

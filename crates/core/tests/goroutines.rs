@@ -139,7 +139,7 @@ fn fatal_error_runtime_stack_is_kept() {
     let s = &rep.snapshots[0];
     assert_eq!(s.title, "fatal error: runtime: out of memory");
     assert_eq!(s.system_stacks.len(), 1);
-    assert_eq!(s.system_stacks[0][0].func, "runtime.throw");
+    assert_eq!(&*s.system_stacks[0][0].func, "runtime.throw");
     // The goroutine allocating while holding the lock is the top holder candidate.
     let h = &rep.lock_groups[0].holders[0];
     assert_eq!(h.goroutine, Some(689));
@@ -173,7 +173,7 @@ fn write_stacks_2_has_150_waiters_on_one_lock() {
     let sites: Vec<(String, u64)> = l
         .call_sites
         .iter()
-        .map(|c| (c.frame.func.clone(), c.count))
+        .map(|c| (c.frame.func.to_string(), c.count))
         .collect();
     assert_eq!(
         sites,
@@ -377,7 +377,7 @@ fn go121_middle_elision_and_go122_headers() {
         g.elided.as_deref(),
         Some(format!("…50 frames elided after frame {at}…").as_str())
     );
-    assert_eq!(g.frames[at].location, "main.go:24");
+    assert_eq!(&*g.frames[at].location, "main.go:24");
     assert!(rep.snapshots[0].truncated);
 }
 

@@ -12,7 +12,7 @@ use whodunnit_core::Dataset;
 /// `func (file:line)` for one frame, as a stack column entry.
 fn frame_text(f: &FrameView) -> String {
     if f.location.is_empty() {
-        f.func.clone()
+        f.func.to_string()
     } else {
         format!("{} ({})", f.func, f.location)
     }
@@ -100,7 +100,7 @@ fn goroutine_batch(
     );
     c.str(
         "top_function",
-        frames.iter().map(|f| top(f).map(|f| f.func.as_str())),
+        frames.iter().map(|f| top(f).map(|f| &*f.func)),
     );
     let texts: Vec<Vec<String>> = frames
         .iter()
@@ -173,9 +173,7 @@ fn group_batch(ds: &Dataset, groups: &[GroupView], locks: &[LockGroup]) -> Recor
     c.str("title", groups.iter().map(|g| Some(g.title.as_str())));
     c.str(
         "top_function",
-        groups
-            .iter()
-            .map(|g| top(&g.frames).map(|f| f.func.as_str())),
+        groups.iter().map(|g| top(&g.frames).map(|f| &*f.func)),
     );
     let texts: Vec<Vec<String>> = groups
         .iter()

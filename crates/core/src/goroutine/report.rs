@@ -325,14 +325,12 @@ pub fn report_with_members(
             .copied()
             .filter(|&g| g != usize::MAX)
     };
-    // Resolve holder → group and lock → waiter groups.
-    for (li, lg) in rep.lock_groups.iter_mut().enumerate() {
-        lg.waiter_groups = rep
-            .groups
-            .iter()
-            .filter(|g| g.lock_group == Some(li))
-            .map(|g| g.id)
-            .collect();
+    // Resolve holder → group and lock → waiter groups (in one pass over the groups: asking
+    // every lock group of every group was 13 M comparisons on a file of 2,261 dumps).
+    for g in &rep.groups {
+        if let Some(lg) = g.lock_group.and_then(|li| rep.lock_groups.get_mut(li)) {
+            lg.waiter_groups.push(g.id);
+        }
     }
     let holder_members = holder_members(ds, &rep);
     for (li, hi, file, gi) in holder_members {

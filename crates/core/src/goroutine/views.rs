@@ -10,22 +10,25 @@ use super::holder;
 use super::intern::FxMap;
 use super::{Data, Frame};
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 
-/// One frame, display-ready.
+/// One frame, display-ready. Its texts are shared (`Arc<str>`): every group of every snapshot
+/// showing a stack holds its frames, and copying six strings per frame was a seventh of a
+/// report over a file of 2,261 dumps; a shared text is copied by a count.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FrameView {
     /// Fully qualified function: `net/http.(*conn).serve`.
-    pub func: String,
+    pub func: Arc<str>,
     /// `net/http`.
-    pub package: String,
+    pub package: Arc<str>,
     /// Function without its package: `(*conn).serve`.
-    pub name: String,
+    pub name: Arc<str>,
     /// Arguments as printed (merged groups show the first member's).
-    pub args: String,
+    pub args: Arc<str>,
     /// Full source path as printed.
-    pub file: String,
+    pub file: Arc<str>,
     /// `server.go:1895` (empty when the dump had no file line).
-    pub location: String,
+    pub location: Arc<str>,
     /// 1-based line number of its first line.
     pub line: u32,
     /// Go standard library (collapsible).
@@ -166,19 +169,19 @@ pub fn frame_view(data: &Data, f: &Frame) -> FrameView {
     let file = data.str(f.file);
     let package = package_of(func);
     FrameView {
-        func: func.to_string(),
-        package: package.to_string(),
+        func: func.into(),
+        package: package.into(),
         name: func
             .get(package.len()..)
             .map(|s| s.trim_start_matches('.'))
             .unwrap_or(func)
-            .to_string(),
-        args: data.str(f.args).to_string(),
-        file: file.to_string(),
+            .into(),
+        args: data.str(f.args).into(),
+        file: file.into(),
         location: if file.is_empty() {
-            String::new()
+            "".into()
         } else {
-            format!("{}:{}", base_name(file), f.line)
+            format!("{}:{}", base_name(file), f.line).into()
         },
         line: f.line,
         stdlib: is_stdlib(package, file),

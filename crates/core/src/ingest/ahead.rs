@@ -49,14 +49,6 @@ enum Item {
 }
 
 impl Batch {
-    /// Lines in the batch (a line completed by this chunk counts here, wherever it began).
-    pub fn lines(&self) -> usize {
-        self.items
-            .iter()
-            .filter(|i| !matches!(i, Item::Unreadable(_)))
-            .count()
-    }
-
     fn clear(&mut self, bytes_in: usize) {
         self.text.clear();
         self.items.clear();

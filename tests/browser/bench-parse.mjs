@@ -5,6 +5,8 @@
 //   cargo build --profile wasm-release --target wasm32-unknown-unknown -p whodunnit-core \
 //       --example bench_parse_wasm
 //   node tests/browser/bench-parse.mjs FILE [ROUNDS]      (default 5 rounds each, medians)
+// BENCH_AHEAD=1 times only the parser's side of a read-ahead on both sides (the file split into
+// batches first, untimed: `parse_common::batches`), the bound of moving the split to a helper.
 // The wasm side runs in node and then in a Chromium dedicated worker, as the app's parse does
 // (CHROMIUM=0 skips it; the page and worker are made here, nothing of the app). The module is
 // not passed through wasm-opt (the app's worker is, at -O3: ~3% faster on klog).
@@ -33,7 +35,7 @@ const e = instance.exports;
 const bytes = fs.readFileSync(file);
 const at = e.buffer(bytes.length); // may grow the memory: take its buffer after
 new Uint8Array(e.memory.buffer, at, bytes.length).set(bytes);
-const p = e.run(rounds);
+const p = (process.env.BENCH_AHEAD ? e.run_ahead : e.run)(rounds);
 const wasm = new TextDecoder().decode(new Uint8Array(e.memory.buffer, p, e.report_len()));
 
 // The same module in a Chromium dedicated worker, as the app runs it; a server on the loopback
@@ -49,19 +51,19 @@ if (process.env.CHROMIUM !== '0') {
   const browser = await launchPlaywright();
   const page = await (await browser.newContext()).newPage();
   await page.goto(`http://127.0.0.1:${server.address().port}/`);
-  chromium = await page.evaluate(async rounds => {
-    const src = `onmessage = async ({ data: { wasm, file, rounds } }) => {
+  chromium = await page.evaluate(async ([rounds, ahead]) => {
+    const src = `onmessage = async ({ data: { wasm, file, rounds, ahead } }) => {
       const { instance } = await WebAssembly.instantiate(wasm, { bench: { now: () => performance.now() } });
       const e = instance.exports;
       const at = e.buffer(file.byteLength);
       new Uint8Array(e.memory.buffer, at, file.byteLength).set(new Uint8Array(file));
-      const p = e.run(rounds);
+      const p = (ahead ? e.run_ahead : e.run)(rounds);
       postMessage(new TextDecoder().decode(new Uint8Array(e.memory.buffer, p, e.report_len())));
     };`;
     const worker = new Worker(URL.createObjectURL(new Blob([src], { type: 'text/javascript' })));
     const [wasm, file] = await Promise.all(['/bench.wasm', '/file'].map(async u => (await fetch(u)).arrayBuffer()));
-    return new Promise(resolve => { worker.onmessage = e => resolve(e.data); worker.postMessage({ wasm, file, rounds }, [wasm, file]); });
-  }, rounds);
+    return new Promise(resolve => { worker.onmessage = e => resolve(e.data); worker.postMessage({ wasm, file, rounds, ahead }, [wasm, file]); });
+  }, [rounds, !!process.env.BENCH_AHEAD]);
   await browser.close();
   server.close();
 }

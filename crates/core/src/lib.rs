@@ -25,6 +25,7 @@ pub mod query;
 pub mod report;
 pub mod source;
 pub mod summary;
+pub(crate) mod textmap;
 pub mod time;
 pub mod timeline;
 pub(crate) mod wire;

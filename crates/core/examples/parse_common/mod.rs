@@ -31,3 +31,50 @@ pub fn line(round: u32, ms: f64, len: usize, (records, events): (u64, usize)) ->
         len as f64 / 1e3 / ms
     )
 }
+
+/// The file split into read-ahead batches ([`whodunnit_core::FileIngest::ahead`]), untimed: the
+/// ingest (format known) and its batches, or `None` where the file has no read-ahead.
+pub fn batches(
+    bytes: &[u8],
+) -> Option<(
+    whodunnit_core::FileIngest,
+    Vec<whodunnit_core::ingest::Batch>,
+)> {
+    let meta = whodunnit_core::FileMeta {
+        name: "bench.log".into(),
+        size: Some(bytes.len() as u64),
+        last_modified_ms: None,
+    };
+    let mut ing = whodunnit_core::FileIngest::new(meta);
+    let mut chunks = bytes.chunks(SLICE);
+    let mut ahead = loop {
+        ing.push(chunks.next()?);
+        if let Some(a) = ing.ahead() {
+            break a;
+        }
+    };
+    let mut out = Vec::new();
+    for c in chunks {
+        let mut b = whodunnit_core::ingest::Batch::default();
+        ahead.batch(c, &mut b);
+        out.push(b);
+    }
+    let mut b = whodunnit_core::ingest::Batch::default();
+    ahead.finish(&mut b);
+    out.push(b);
+    Some((ing, out))
+}
+
+/// The parser's side of a read-ahead: `batches` parsed; (records, timeline events).
+pub fn parse_batches(
+    (mut ing, batches): (
+        whodunnit_core::FileIngest,
+        Vec<whodunnit_core::ingest::Batch>,
+    ),
+) -> (u64, usize) {
+    for b in &batches {
+        ing.push_batch(b);
+    }
+    let f = ing.finish();
+    (f.records, f.events.len())
+}

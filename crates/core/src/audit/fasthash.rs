@@ -2,12 +2,13 @@
 //! verbs, resources and auditIDs repeat on every row, and a row costs a dozen lookups.
 
 pub(crate) use crate::fxhash::FxMap;
+use crate::textmap::TextMap;
 
 /// Interning while reading; turned into the serializable [`crate::event::Interner`] at the end.
 #[derive(Default)]
 pub(crate) struct FastInterner {
     pub strings: Vec<String>,
-    index: FxMap<Box<str>, u32>,
+    index: TextMap<u32>,
 }
 
 impl FastInterner {
@@ -19,7 +20,7 @@ impl FastInterner {
         }
         let i = self.strings.len() as u32;
         self.strings.push(s.to_string());
-        self.index.insert(s.into(), i);
+        self.index.insert(s, i);
         i
     }
 }

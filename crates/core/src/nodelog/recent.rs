@@ -12,6 +12,7 @@
 //! for a while, then tried again.
 
 use crate::fxhash::FxHasher;
+use crate::textmap::same;
 use std::hash::Hasher;
 
 /// Buckets (a power of two) of two slots each: some hundreds of kB with their messages.
@@ -158,53 +159,9 @@ impl<V: Copy> Recent<V> {
     }
 }
 
-/// Whether `a` and `b` are equal. In wasm, `==` on slices calls a `memcmp` that compares byte
-/// by byte: comparing remembered messages was 14% of reading a klog file in the worker, so
-/// there they are compared 8 bytes at a time. Elsewhere the C library's `memcmp` is faster.
-/// Also for the lane of each entry (`parser::entry`).
-#[inline]
-pub(crate) fn same(a: &[u8], b: &[u8]) -> bool {
-    if cfg!(target_arch = "wasm32") {
-        same_words(a, b)
-    } else {
-        a == b
-    }
-}
-
-/// Slice equality 8 bytes at a time (see [`same`]).
-#[inline]
-fn same_words(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    let (wa, wb) = (a.chunks_exact(8), b.chunks_exact(8));
-    let tails = wa
-        .remainder()
-        .iter()
-        .zip(wb.remainder())
-        .all(|(x, y)| x == y);
-    let word = |w: &[u8]| u64::from_ne_bytes(w.try_into().expect("8 bytes"));
-    tails && wa.zip(wb).all(|(x, y)| word(x) == word(y))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn same_words_is_slice_equality() {
-        let text = b"I1205 01:02:03.456789 1 kubelet.go:2000] SyncLoop (PLEG): event";
-        for n in 0..text.len() {
-            let a = &text[..n];
-            assert!(same_words(a, a));
-            assert!(!same_words(a, &text[..n + 1]));
-            for k in 0..n {
-                let mut b = a.to_vec();
-                b[k] ^= 1;
-                assert!(!same_words(a, &b), "{n} {k}");
-            }
-        }
-    }
 
     #[test]
     fn remembers_replaces_and_steps_aside_when_nothing_repeats() {

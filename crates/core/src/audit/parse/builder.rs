@@ -5,6 +5,7 @@ use super::fields::{hash_id, is_long_running, parse_go_duration, QueryFlags};
 use super::raw::{Annotations, Raw, RawEvent, RawObjectRef, RawUser, LATENCY_PREFIX};
 use crate::audit::fasthash::{FastInterner, FxMap};
 use crate::audit::store::*;
+use crate::textmap::TextMap;
 use crate::time::{parse_rfc3339, Micros, NO_TIME};
 use std::collections::BTreeMap;
 
@@ -58,9 +59,9 @@ pub(crate) struct Builder {
     pub(in crate::audit) pending: FxMap<[u64; 2], u32>,
     groupset_index: FxMap<Vec<Sym>, u32>,
     /// Raw `user` JSON → (username, groupset).
-    users: FxMap<Box<str>, (Sym, u32)>,
+    users: TextMap<(Sym, u32)>,
     /// Raw `objectRef` JSON → its symbols (controllers touch the same objects over and over).
-    objects: FxMap<Box<str>, ObjSyms>,
+    objects: TextMap<ObjSyms>,
     /// Substrings of the annotation keys worth parsing (built once: building is costly).
     wanted_annotations: [memchr::memmem::Finder<'static>; 2],
     /// Events per stage: RequestReceived, ResponseStarted, ResponseComplete, Panic, none.
@@ -157,8 +158,8 @@ impl Builder {
             strings,
             pending: FxMap::default(),
             groupset_index: FxMap::default(),
-            users: FxMap::default(),
-            objects: FxMap::default(),
+            users: TextMap::default(),
+            objects: TextMap::default(),
             wanted_annotations: [
                 memchr::memmem::Finder::new(LATENCY_PREFIX.as_bytes()),
                 memchr::memmem::Finder::new(b"apf"),
@@ -383,7 +384,7 @@ impl Builder {
         if self.objects.len() >= OBJECT_CACHE {
             self.objects.clear();
         }
-        self.objects.insert(raw.0.into(), o);
+        self.objects.insert(raw.0, o);
         o
     }
 
@@ -402,7 +403,7 @@ impl Builder {
             }
         }
         let groups = self.groupset(&syms);
-        self.users.insert(raw.0.into(), (user, groups));
+        self.users.insert(raw.0, (user, groups));
         (user, groups)
     }
 

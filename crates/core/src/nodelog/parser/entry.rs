@@ -221,7 +221,7 @@ impl Parser {
             self.slot_kind[slot] = ev.kind_id(kind, severity);
         }
         let kid = self.slot_kind[slot];
-        let same_lane = super::super::recent::same(self.lane_cache.0.as_bytes(), lane.as_bytes());
+        let same_lane = crate::textmap::same(self.lane_cache.0.as_bytes(), lane.as_bytes());
         if !same_lane || self.lane_cache.1 == u32::MAX {
             self.lane_cache = (lane.to_string(), ev.lanes.intern(lane));
         }

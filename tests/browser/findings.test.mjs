@@ -81,6 +81,16 @@ test('live containerd: 8 RunPodSandbox calls stuck in CNI setup, from the dumps 
     const rows = await page.$$eval('.wait-site', rs => rs.map(r => r.textContent));
     assert.ok(rows.some(r => /^8/.test(r.trim()) && r.includes('go-cni.(*libcni).attachNetworks') && r.includes('goroutine 82')), rows.join('\n'));
     await screenshot(page, 'goroutines-live-containerd');
+    // Six dumps whose names share their first 30 characters: the sidebar cuts a long name in
+    // its middle, so each file's end (its time, -sigusr1) stays in view and tells them apart.
+    const tails = await page.$$eval('.file-item .name-tail', ts => ts.map(t => {
+      const r = t.getBoundingClientRect(), side = t.closest('.sidebar').getBoundingClientRect();
+      return { text: t.textContent, shown: r.width > 0 && r.left >= side.left && r.right <= side.right };
+    }));
+    assert.equal(tails.length, CONTAINERD.length);
+    assert.equal(new Set(tails.map(t => t.text)).size, tails.length, tails.map(t => t.text).join(' '));
+    assert.ok(tails.every(t => t.shown), JSON.stringify(tails));
+    assert.ok(await page.$$eval('.file-item .file-name', ns => ns.every(n => n.scrollWidth <= n.clientWidth + 1)));
   });
   assert.match(report.findings[0].title, /^8 RunPodSandbox calls stuck/);
 });

@@ -122,6 +122,22 @@ fn path_tail(path: &str, max: usize) -> String {
     }
 }
 
+/// Characters kept at the end of a file name too long for the sidebar: where several files share
+/// a long start (`containerd-goroutines-20261130T034254Z.txt`, `…T034454Z-sigusr1.txt`), what
+/// tells them apart is at the end.
+const NAME_TAIL: usize = 20;
+
+/// `name` as its start (cut with an ellipsis by CSS when the sidebar is too narrow) and its last
+/// [`NAME_TAIL`] characters (always shown).
+fn name_parts(name: &str) -> (&str, &str) {
+    let cut = name
+        .char_indices()
+        .rev()
+        .nth(NAME_TAIL - 1)
+        .map_or(0, |(i, _)| i);
+    name.split_at(cut)
+}
+
 /// The last part of a path: a bundle given as `target/bundles/x.tar.gz` is shown as `x.tar.gz`.
 fn short(name: &str) -> &str {
     name.trim_end_matches('/')
@@ -214,10 +230,13 @@ fn file_item(
         Some(path) => path_tail(path, 24),
         None => f.name.clone(),
     };
+    let (head, tail) = name_parts(&shown);
     html! {
         <li class="file-item" data-file-id={id.to_string()} data-name={f.name.clone()}>
             <div class="file-row">
-                <span class="file-name" title={f.name.clone()}>{ shown }</span>
+                <span class="file-name" title={f.name.clone()}>
+                    <span class="name-head">{ head }</span><span class="name-tail">{ tail }</span>
+                </span>
                 { action }
             </div>
             <div class="file-row">

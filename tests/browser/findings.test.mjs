@@ -65,6 +65,10 @@ test('live control plane: namespace stuck behind an APIService, LIST storm, APF 
     await page.keyboard.press('3');
     await page.waitForSelector('.chart-head b');
     assert.match(await page.textContent('.chart-head b'), /^Requests in flight \(mean per /);
+    // A long user is cut in its middle: a service account's name, at its end, stays in view.
+    const legend = await page.$$eval('.legend-item', ls => ls.map(l => [l.textContent.trim(), l.title]));
+    const sa = legend.find(([, full]) => full === 'system:serviceaccount:autoscaling:capacity-planner');
+    assert.ok(sa && sa[0].length < sa[1].length && sa[0].includes('…') && sa[0].endsWith('autoscaling:capacity-planner'), JSON.stringify(legend));
   });
   const by = d => report.findings.filter(f => f.detector === d);
   assert.match(by('stalled_namespace_deletion')[0].title, /payments-legacy .*v1beta1\.custom\.metrics\.k8s\.io/);

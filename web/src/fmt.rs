@@ -32,6 +32,23 @@ pub fn pct(x: f64) -> String {
     format!("{:.1}%", x * 100.0)
 }
 
+/// At most `n` characters, cut in the middle with `…`: a third of them from the start, the rest
+/// from the end. For names whose end tells them apart — service accounts
+/// (`system:serviceaccount:kube-system:<controller>`), user agents (`…/leader-election`), lanes —
+/// where cutting the end left several looking the same.
+pub fn ellipsize_middle(s: &str, n: usize) -> String {
+    let len = s.chars().count();
+    if len <= n {
+        return s.to_string();
+    }
+    let head = n.saturating_sub(1) / 3;
+    let tail = n.saturating_sub(1) - head;
+    let mut out: String = s.chars().take(head).collect();
+    out.push('…');
+    out.extend(s.chars().skip(len - tail));
+    out
+}
+
 /// At most `n` characters, with `…` when cut.
 pub fn ellipsize(s: &str, n: usize) -> String {
     if s.chars().count() <= n {

@@ -34,7 +34,7 @@ fn examples_inner(p: &ExamplesProps) -> Html {
                     <>
                     <tr>
                         <td class="mono small">{ &r.time_text }</td>
-                        <td class="mono small">{ fmt::ellipsize(&r.user, 40) }</td>
+                        <td class="mono small" title={r.user.clone()}>{ fmt::ellipsize_middle(&r.user, 40) }</td>
                         <td>{ &r.verb }</td>
                         <td>{ &r.resource }</td>
                         <td class="mono small">{ format!("{}/{}", r.namespace, r.name) }</td>

@@ -83,7 +83,7 @@ fn history_table(h: &HistoryReport) -> Html {
                     <td class="mono small">{ &r.time_text }</td>
                     <td class={classes!((r.verb.starts_with("delete")).then_some("bad"))}>{ &r.verb }</td>
                     <td class="mono small">{ format!("{}{}/{}", if r.namespace.is_empty() { String::new() } else { format!("{}/", r.namespace) }, r.resource, r.name) }</td>
-                    <td class="mono small">{ fmt::ellipsize(&r.user, 50) }</td>
+                    <td class="mono small" title={r.user.clone()}>{ fmt::ellipsize_middle(&r.user, 50) }</td>
                     <td class={classes!("num", (r.code >= 400).then_some("warn"))}>{ r.code }</td>
                 </tr>
             }}) }

@@ -210,7 +210,7 @@ pub fn cost_view(p: &Props) -> Html {
                         format!("Requests in flight (mean per {})", report.series.bucket_text)
                     } }</b>
                     <span class="legend">
-                        { for keys.iter().enumerate().map(|(i, k)| html! { <span class="legend-item"><span class="swatch" style={format!("background:{}", series_color(i, keys.len(), k))}></span>{ fmt::ellipsize(k, 48) }</span> }) }
+                        { for keys.iter().enumerate().map(|(i, k)| html! { <span class="legend-item" title={k.clone()}><span class="swatch" style={format!("background:{}", series_color(i, keys.len(), k))}></span>{ fmt::ellipsize_middle(k, 48) }</span> }) }
                     </span>
                 </div>
                 <canvas ref={chart_ref} class="cost-chart" onmousedown={over_down} onmouseup={over_up} title="Drag to choose a window (shared with the timeline)" />

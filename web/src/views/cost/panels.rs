@@ -71,7 +71,7 @@ pub(super) fn list_patterns(r: &CostReport) -> Html {
                 <tbody>
                     { for pats.iter().map(|p| html! {
                         <tr class="list-pattern">
-                            <td class="mono">{ fmt::ellipsize(&p.user, 48) }</td>
+                            <td class="mono" title={p.user.clone()}>{ fmt::ellipsize_middle(&p.user, 48) }</td>
                             <td class="mono">{ &p.resource }</td>
                             <td>{ &p.class_label }</td>
                             <td class="num">{ fmt::count(p.lists) }</td>
@@ -121,7 +121,7 @@ pub(super) fn cost_row(r: &CostRow, drill: Callback<String>) -> Html {
     let errors = r.errors_4xx + r.errors_5xx + r.throttled_429;
     html! {
         <tr class="cost-row" data-key={r.key.clone()}>
-            <td class="mono key"><button class="link" title="Drill down" onclick={Callback::from(move |_| drill.emit(key.clone()))}>{ fmt::ellipsize(&r.key, 70) }</button></td>
+            <td class="mono key"><button class="link" title={format!("{}: drill down", r.key)} onclick={Callback::from(move |_| drill.emit(key.clone()))}>{ fmt::ellipsize_middle(&r.key, 70) }</button></td>
             <td class="num">{ fmt::count(r.requests) }</td>
             <td class="num">{ &r.query_time_text }</td>
             <td class="share"><div class="sharebar"><div style={format!("width:{:.1}%", r.share * 100.0)}></div></div><span class="share-text">{ &r.share_text }</span></td>
@@ -163,7 +163,7 @@ pub(super) fn weekly(r: &CostReport) -> Html {
             <thead><tr><th>{ r.by_label.clone() }</th>{ for w.week_labels.iter().map(|l| html!{ <th class="num">{ l }</th> }) }</tr></thead>
             <tbody>
             { for w.rows.iter().map(|row| html! {
-                <tr><td class="mono small">{ fmt::ellipsize(&row.key, 60) }</td>{ for row.shares.iter().map(|s| html!{ <td class="num">{ fmt::pct(*s) }</td> }) }</tr>
+                <tr><td class="mono small" title={row.key.clone()}>{ fmt::ellipsize_middle(&row.key, 60) }</td>{ for row.shares.iter().map(|s| html!{ <td class="num">{ fmt::pct(*s) }</td> }) }</tr>
             }) }
             </tbody>
         </table>

@@ -127,7 +127,7 @@ pub(super) fn draw_main(
             ctx.fill_rect(0.0, y, w, ROW_H);
         }
         ctx.set_fill_style_str(if is_group { &text } else { &muted });
-        let _ = ctx.fill_text(&fmt::ellipsize(&label, 36), 6.0, y + 15.0);
+        let _ = ctx.fill_text(&fmt::ellipsize_middle(&label, 36), 6.0, y + 15.0);
         ctx.set_stroke_style_str(&grid);
         ctx.begin_path();
         ctx.move_to(0.0, y + ROW_H);

@@ -74,6 +74,7 @@ fn every_line_of_every_node_log_is_accounted_for() {
     }
     for rel in [
         "live-containerd/containerd.log",
+        "live-containerd/hang-cni.log",
         "live-controlplane/etcd.log.gz",
         "live-controlplane/kube-apiserver.log.gz",
         "live-controlplane/kube-controller-manager.log.gz",
@@ -89,6 +90,34 @@ fn every_line_of_every_node_log_is_accounted_for() {
         read += 1;
     }
     assert!(read >= 20, "{read} files");
+}
+
+/// A CNI plugin's own log (`hang-cni: <RFC 3339> pid=… ADD …: waiting for …lock`): every line a
+/// record at its own time, the lock's holder and its waiters quoted as written.
+#[test]
+fn a_cni_plugins_tagged_log_is_read_line_by_line() {
+    let p = corpus_or_skip!("live-containerd/hang-cni.log");
+    let bytes = bytes_of(&p);
+    let f = parse("hang-cni.log", &bytes);
+    accounted(&f);
+    assert_eq!(f.format, Format::NodeLog);
+    let lines = bytes
+        .split(|&c| c == b'\n')
+        .filter(|l| !l.is_empty())
+        .count() as u64;
+    assert_eq!((f.records, f.diags.skipped_lines, lines), (17, 0, 17));
+    let first = whodunnit_core::time::fmt_micros(f.events.time[0]);
+    assert_eq!(first, "2026-11-30T03:29:54.109080Z");
+    let holder = (0..f.events.len())
+        .find(|&i| {
+            let (o, l) = (f.events.offset[i] as usize, f.events.len[i] as usize);
+            bytes[o..o + l].ends_with(b"lock acquired, now blocking (sleep 3600) while holding it")
+        })
+        .expect("the holder's line is a record");
+    assert_eq!(
+        whodunnit_core::time::fmt_micros(f.events.time[holder]),
+        "2026-11-30T03:29:54.114128Z"
+    );
 }
 
 /// Lines of `rel` that `format` claims (`None`: plain lines no recognizer claims), at most `n`.
@@ -108,8 +137,8 @@ fn real_lines(rel: &str, format: Option<LineFormat>, n: usize) -> Vec<Vec<u8>> {
 #[test]
 fn a_journal_of_several_units_gives_one_record_per_line() {
     let _ = corpus_or_skip!("kubelet/lnav-logfile_glog.log");
-    // kubelet-style klog, containerd logrus and a CNI plugin's plain lines, one entry per line,
-    // interleaved as `journalctl -o cat` prints several units.
+    // kubelet-style klog, containerd logrus and a CNI plugin's own tagged lines, one entry per
+    // line, interleaved as `journalctl -o cat` prints several units.
     let klog = real_lines(
         "kubelet/windows-kubelet-klogfile-v1.17.log",
         Some(LineFormat::Klog),
@@ -120,7 +149,7 @@ fn a_journal_of_several_units_gives_one_record_per_line() {
         Some(LineFormat::Logfmt),
         40,
     );
-    let plain = real_lines("live-containerd/hang-cni.log", None, 40);
+    let plain = real_lines("live-containerd/hang-cni.log", Some(LineFormat::Iso), 40);
     assert_eq!((klog.len(), logrus.len(), plain.len()), (40, 40, 17));
     let mut text = Vec::new();
     for i in 0..40 {

@@ -213,6 +213,8 @@ mod tests {
             (b"2023-05-11T16:09:21.812345678Z stderr F I0511 16:09:21.812 1 main.go:1] x", LineFormat::Cri),
             (b"2017-12-13T16:58:30+0000 ip-10-0-0-1 kubelet[2975]: I1213 x", LineFormat::JournalIso),
             (b"2019-05-20T10:00:00.000Z INFO something happened", LineFormat::Iso),
+            (b"hang-cni: 2026-11-30T03:29:54.109080927Z pid=7269 ADD container=4023b3bedd8c: waiting for /srv/cni-lab/run/hang-cni.lock", LineFormat::Iso),
+            (b"my-plugin[812]: 2026-11-30T03:29:54Z lock acquired", LineFormat::Iso),
             (b"Apr 13 10:53:52 node-1 kubelet[3263]: E0413 10:53:52.844381 3263 x.go:1] y", LineFormat::Syslog),
             (br#"time="2021-09-15T21:17:10.220731Z" level=error msg="x""#, LineFormat::Logfmt),
             (b"-- Logs begin at Wed 2017-12-13 16:56:37 UTC, end at Wed 2017-12-13 17:05:01 UTC. --", LineFormat::JournalMarker),
@@ -227,6 +229,15 @@ mod tests {
             assert_eq!(claimed, vec![*want], "{}", String::from_utf8_lossy(l));
         }
         assert!(recognize(b"dhclient: DHCPREQUEST on eth0").is_none());
+        // A tag must be one word before `: ` and a timestamp.
+        for l in [
+            &b"two words: 2026-11-30T03:29:54Z x"[..],
+            b"x[]: 2026-11-30T03:29:54Z x",
+            b"x:2026-11-30T03:29:54Z x",
+            b"x: 20261130 x",
+        ] {
+            assert!(recognize(l).is_none(), "{}", String::from_utf8_lossy(l));
+        }
     }
 
     #[test]

@@ -19,16 +19,9 @@ fn main() {
     });
     for round in 1..=rounds {
         let ahead = std::env::var_os("BENCH_AHEAD").is_some_and(|v| !v.is_empty());
-        let batches = if ahead {
-            parse_common::batches(&bytes)
-        } else {
-            None
-        };
+        let input = parse_common::prepare(&bytes, ahead);
         let t = std::time::Instant::now();
-        let got = match batches {
-            Some(b) => parse_common::parse_batches(b),
-            None => parse_common::parse(&bytes),
-        };
+        let got = parse_common::run(&bytes, input);
         print!(
             "{}",
             parse_common::line(round, t.elapsed().as_secs_f64() * 1e3, bytes.len(), got)

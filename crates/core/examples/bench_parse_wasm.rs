@@ -59,16 +59,9 @@ mod wasm {
             let bytes = f.borrow();
             for round in 1..=rounds {
                 // SAFETY: an import taking and returning plain numbers.
-                let batches = if ahead {
-                    parse_common::batches(&bytes)
-                } else {
-                    None
-                };
+                let input = parse_common::prepare(&bytes, ahead);
                 let t = unsafe { now() };
-                let got = match batches {
-                    Some(b) => parse_common::parse_batches(b),
-                    None => parse_common::parse(&bytes),
-                };
+                let got = parse_common::run(&bytes, input);
                 let ms = unsafe { now() } - t;
                 out += &parse_common::line(round, ms, bytes.len(), got);
             }

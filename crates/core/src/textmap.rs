@@ -33,7 +33,11 @@ fn same_words(a: &[u8], b: &[u8]) -> bool {
     }
     let word = |s: &[u8], i: usize| u64::from_ne_bytes(s[i..i + 8].try_into().expect("8 bytes"));
     if n < 8 {
-        return a.iter().zip(b).all(|(x, y)| x == y);
+        let mut i = 0;
+        while i < n && a[i] == b[i] {
+            i += 1;
+        }
+        return i == n;
     }
     let mut i = 0;
     while i + 8 < n {

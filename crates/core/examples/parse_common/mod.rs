@@ -32,9 +32,26 @@ pub fn line(round: u32, ms: f64, len: usize, (records, events): (u64, usize)) ->
     )
 }
 
-/// The file split into read-ahead batches ([`whodunnit_core::FileIngest::ahead`]), untimed: the
-/// ingest (format known) and its batches, or `None` where the file has no read-ahead.
-pub fn batches(
+/// What a round parses: the file's bytes, or (`BENCH_AHEAD`) the ingest and read-ahead batches
+/// made from them before the clock starts.
+pub enum Input {
+    Whole,
+    Ahead(
+        Box<whodunnit_core::FileIngest>,
+        Vec<whodunnit_core::ingest::Batch>,
+    ),
+}
+
+/// The round's input, made untimed: with `ahead`, the file split into read-ahead batches
+/// ([`whodunnit_core::FileIngest::ahead`]) where it has a read-ahead (a node log, a gzipped file).
+pub fn prepare(bytes: &[u8], ahead: bool) -> Input {
+    ahead
+        .then(|| batches(bytes))
+        .flatten()
+        .map_or(Input::Whole, |(ing, b)| Input::Ahead(Box::new(ing), b))
+}
+
+fn batches(
     bytes: &[u8],
 ) -> Option<(
     whodunnit_core::FileIngest,
@@ -65,16 +82,17 @@ pub fn batches(
     Some((ing, out))
 }
 
-/// The parser's side of a read-ahead: `batches` parsed; (records, timeline events).
-pub fn parse_batches(
-    (mut ing, batches): (
-        whodunnit_core::FileIngest,
-        Vec<whodunnit_core::ingest::Batch>,
-    ),
-) -> (u64, usize) {
-    for b in &batches {
-        ing.push_batch(b);
+/// Parse a round's input (the timed part); (records, timeline events). An `Ahead` input is only
+/// the parser's side of a read-ahead.
+pub fn run(bytes: &[u8], input: Input) -> (u64, usize) {
+    match input {
+        Input::Whole => parse(bytes),
+        Input::Ahead(mut ing, batches) => {
+            for b in &batches {
+                ing.push_batch(b);
+            }
+            let f = ing.finish();
+            (f.records, f.events.len())
+        }
     }
-    let f = ing.finish();
-    (f.records, f.events.len())
 }
